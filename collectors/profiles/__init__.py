@@ -1,0 +1,100 @@
+"""Vendor profiles: everything that differs between vendors, kept as data.
+
+A vendor profile is a folder ``collectors/profiles/<vendor>/`` holding TOML files, each about
+one concern, so that a reader finds a fact in one hop:
+
+- ``models.toml``: the models of the fleet, their kind and family (from the contract's tables);
+- ``snmp.toml``: how a box is recognised over SNMP and which OIDs give which health value;
+- ``cli.toml``: the SSH side (netmiko device type, prompt, paging, commands, TextFSM templates).
+
+Every OID, command and output format carries its source, or says "unverified: assumed from ...".
+Adding a model of a known vendor is a change to these files plus a lab recording.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+DEVICE_KINDS: tuple[str, ...] = (
+    "firewall",
+    "ids",
+    "av-gateway",
+    "vpn",
+    "behaviour-management",
+    "network-audit",
+    "security-audit",
+    "switch",
+)
+
+PROFILE_FILES: tuple[str, ...] = ("models.toml", "snmp.toml", "cli.toml")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    kind: str
+    family: str
+
+
+@dataclass(frozen=True)
+class VendorProfile:
+    """One vendor's data, merged from the files of its profile folder."""
+
+    vendor: str
+    display_name: str
+    models: dict[str, ModelInfo]
+    snmp: dict[str, Any] = field(default_factory=dict)
+    cli: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_toml(package: str, filename: str) -> dict[str, Any] | None:
+    resource = resources.files(package).joinpath(filename)
+    if not resource.is_file():
+        return None
+    with resource.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _load_vendor(vendor: str) -> VendorProfile:
+    package = f"{__name__}.{vendor}"
+    catalogue = _read_toml(package, "models.toml")
+    if catalogue is None:
+        raise FileNotFoundError(f"vendor profile {vendor!r} has no models.toml")
+    models = {
+        name: ModelInfo(name=name, kind=spec["kind"], family=spec.get("family", ""))
+        for name, spec in catalogue.get("models", {}).items()
+    }
+    for model in models.values():
+        if model.kind not in DEVICE_KINDS:
+            raise ValueError(f"{vendor}/models.toml: model {model.name!r} has unknown kind {model.kind!r}")
+    return VendorProfile(
+        vendor=catalogue["vendor"],
+        display_name=catalogue.get("display_name", vendor),
+        models=models,
+        snmp=_read_toml(package, "snmp.toml") or {},
+        cli=_read_toml(package, "cli.toml") or {},
+    )
+
+
+@cache
+def load_profiles() -> dict[str, VendorProfile]:
+    """All vendor profiles shipped with netmon, keyed by vendor id (``topsec``, ``h3c``, ...)."""
+    root = resources.files(__name__)
+    vendors = sorted(
+        entry.name
+        for entry in root.iterdir()
+        if entry.is_dir() and entry.joinpath("models.toml").is_file()
+    )
+    return {vendor: _load_vendor(vendor) for vendor in vendors}
+
+
+def get_profile(vendor: str) -> VendorProfile:
+    profiles = load_profiles()
+    try:
+        return profiles[vendor]
+    except KeyError:
+        raise KeyError(f"no vendor profile {vendor!r}; known: {', '.join(profiles)}") from None
