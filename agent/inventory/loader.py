@@ -1,0 +1,299 @@
+"""Read inventory.toml, check all of it, and build the typed ``Inventory``.
+
+Checks run in three passes so that one run reports every problem: the shape of each table
+(pydantic, ``agent.inventory.schema``), the facts that need the vendor profiles and the other
+devices (vendor, model, kind, duplicate names and addresses), and completeness of each
+device's merged settings (``[defaults]`` < ``[vendors.<vendor>]`` < the device entry). An
+inventory with any error is never returned.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from agent.inventory.layers import merge, missing_settings, snmp_settings, ssh_settings
+from agent.inventory.locate import LineLocator
+from agent.inventory.model import Device, Inventory, InventoryError, SecretRef
+from agent.inventory.schema import (
+    TOP_LEVEL_KEYS,
+    DefaultsTable,
+    DeviceTable,
+    VendorTable,
+    known_keys,
+)
+from collectors.profiles import DEVICE_KINDS, VendorProfile, load_profiles
+
+Location = tuple[str | int, ...]
+
+
+def load_inventory(path: str | Path) -> Inventory:
+    """Load and check ``path``; raise ``InventoryError`` listing every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InventoryError(f"{path}: no such file") from None
+    except OSError as error:
+        raise InventoryError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InventoryError(f"{path}: not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InventoryError(_syntax_error(path, error)) from None
+    return _Checker(path, text, data).run()
+
+
+def _syntax_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
+    # tomllib (3.11) puts the position only in the message: "... (at line 5, column 10)".
+    message = str(error)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match is None:
+        return f"{path}: TOML syntax error: {message}"
+    reason = message[: match.start()]
+    return f"{path}:{match.group(1)}: TOML syntax error: {reason} (column {match.group(2)})"
+
+
+def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices)}"
+
+
+@dataclass
+class _Problem:
+    line: int | None
+    order: int
+    text: str
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+        self.locator = LineLocator(text)
+        self.profiles: dict[str, VendorProfile] = load_profiles()
+        self.problems: list[_Problem] = []
+
+    # -- reporting -----------------------------------------------------------------------
+    def report(
+        self, location: Location, where: str | None, field: str | None, message: str
+    ) -> None:
+        line = self.locator.line_of(location)
+        parts = [f"{self.path}:{line}" if line else str(self.path)]
+        parts += [part for part in (where, field) if part]
+        parts.append(message)
+        self.problems.append(_Problem(line, len(self.problems), ": ".join(parts)))
+
+    def validate(self, model: type[BaseModel], raw: Any, location: Location, where: str) -> Any:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(error["loc"])
+                if error["type"] == "extra_forbidden":
+                    key = str(loc[-1])
+                    field = ".".join(str(p) for p in loc[:-1]) or None
+                    hint = _suggest(key, known_keys(model, loc[:-1]))
+                    message = f"unknown key {key!r}; {hint}"
+                elif error["type"] == "missing":
+                    field, message = ".".join(str(p) for p in loc), "missing (required)"
+                elif error["type"] == "model_type":
+                    field, message = ".".join(str(p) for p in loc) or None, "must be a table"
+                else:
+                    field, message = ".".join(str(p) for p in loc) or None, error["msg"]
+                self.report((*location, *loc), where, field, message)
+            return None
+
+    # -- passes --------------------------------------------------------------------------
+    def run(self) -> Inventory:
+        for key in self.data:
+            if key not in TOP_LEVEL_KEYS:
+                self.report(
+                    (key,),
+                    "top level",
+                    None,
+                    f"unknown key {key!r}; {_suggest(key, TOP_LEVEL_KEYS)}",
+                )
+        defaults = self.validate(
+            DefaultsTable, self.data.get("defaults", {}), ("defaults",), "defaults"
+        )
+        vendor_tables = self._vendor_tables()
+        devices = self._devices(defaults, vendor_tables)
+        if self.problems:
+            ordered = sorted(self.problems, key=lambda p: (p.line is None, p.line or 0, p.order))
+            raise InventoryError([problem.text for problem in ordered])
+        return Inventory(path=self.path, devices=tuple(devices))
+
+    def _vendor_tables(self) -> dict[str, VendorTable]:
+        raw = self.data.get("vendors", {})
+        if not isinstance(raw, dict):
+            self.report(("vendors",), None, "vendors", "must be a table of [vendors.<vendor>]")
+            return {}
+        tables: dict[str, VendorTable] = {}
+        for vendor, body in raw.items():
+            where = f"vendors.{vendor}"
+            if vendor not in self.profiles:
+                known = ", ".join(self.profiles)
+                self.report(
+                    ("vendors", vendor), where, None, f"unknown vendor {vendor!r}; known: {known}"
+                )
+                continue
+            table = self.validate(VendorTable, body, ("vendors", vendor), where)
+            if table is not None:
+                tables[vendor] = table
+        return tables
+
+    def _devices(
+        self, defaults: DefaultsTable | None, vendor_tables: dict[str, VendorTable]
+    ) -> list[Device]:
+        raw_devices = self.data.get("device")
+        if isinstance(raw_devices, dict):
+            self.report(("device",), None, "device", "write [[device]] (one entry per device)")
+            return []
+        if not isinstance(raw_devices, list) or not raw_devices:
+            self.report(("device",), None, None, "no devices: add [[device]] entries")
+            return []
+        devices: list[Device] = []
+        names: dict[str, int] = {}
+        addresses: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, str] = {}
+        for index, raw in enumerate(raw_devices):
+            location: Location = ("device", index)
+            if not isinstance(raw, dict):
+                self.report(location, f"device #{index + 1}", None, "must be a table ([[device]])")
+                continue
+            name = raw.get("name")
+            where = f"device {name!r}" if isinstance(name, str) and name else f"device #{index + 1}"
+            table = self.validate(DeviceTable, raw, location, where)
+            kind = self._identity(raw, location, where)
+            self._duplicates(raw, location, where, names, addresses)
+            if table is None or kind is None or defaults is None:
+                continue
+            device = self._merge(
+                table, kind, defaults, vendor_tables.get(table.vendor), location, where
+            )
+            if device is not None:
+                devices.append(device)
+        return devices
+
+    def _identity(self, raw: dict[str, Any], location: Location, where: str) -> str | None:
+        """Check vendor, model and kind against the profiles; the device's kind if all agree."""
+        vendor, model, kind = raw.get("vendor"), raw.get("model"), raw.get("kind")
+        if isinstance(kind, str) and kind not in DEVICE_KINDS:
+            self.report(
+                (*location, "kind"),
+                where,
+                "kind",
+                f"unknown kind {kind!r}; {_suggest(kind, DEVICE_KINDS)}",
+            )
+            return None
+        if not isinstance(vendor, str):
+            return None
+        profile = self.profiles.get(vendor)
+        if profile is None:
+            known = ", ".join(self.profiles)
+            self.report(
+                (*location, "vendor"), where, "vendor", f"unknown vendor {vendor!r}; known: {known}"
+            )
+            return None
+        if not isinstance(model, str):
+            return None
+        info = profile.models.get(model)
+        if info is None:
+            models = ", ".join(repr(m) for m in profile.models)
+            guess = difflib.get_close_matches(model, list(profile.models), n=1)
+            close = f" (did you mean {guess[0]!r}?)" if guess else ""
+            self.report(
+                (*location, "model"),
+                where,
+                "model",
+                f"{model!r} is not a {vendor} model; {vendor} models: {models}{close}",
+            )
+            return None
+        if isinstance(kind, str) and kind != info.kind:
+            self.report(
+                (*location, "kind"),
+                where,
+                "kind",
+                f"{kind!r} disagrees with the {vendor} profile: {model} is a {info.kind!r}",
+            )
+            return None
+        return info.kind
+
+    def _duplicates(
+        self,
+        raw: dict[str, Any],
+        location: Location,
+        where: str,
+        names: dict[str, int],
+        addresses: dict[Any, str],
+    ) -> None:
+        name = raw.get("name")
+        line = self.locator.line_of(location)
+        if isinstance(name, str):
+            if name in names:
+                self.report(
+                    (*location, "name"),
+                    where,
+                    "name",
+                    f"duplicate name {name!r} (first at line {names[name]})",
+                )
+            else:
+                names[name] = line or 0
+        try:
+            address = ipaddress.ip_address(raw.get("address"))  # type: ignore[arg-type]
+        except ValueError:
+            return
+        if address in addresses:
+            self.report(
+                (*location, "address"),
+                where,
+                "address",
+                f"duplicate address {address}: also the address of {addresses[address]}",
+            )
+        else:
+            addresses[address] = where
+
+    def _merge(
+        self,
+        table: DeviceTable,
+        kind: str,
+        defaults: DefaultsTable,
+        vendor: VendorTable | None,
+        location: Location,
+        where: str,
+    ) -> Device | None:
+        snmp, ssh = merge((defaults, vendor, table))
+        missing = missing_settings(snmp, ssh, table.vendor)
+        site = table.site or defaults.site
+        if not site:
+            missing.append(("site", "missing; set site on the device or in [defaults]"))
+        for field, message in missing:
+            self.report(location, where, field, message)
+        if missing or not site:
+            return None
+        return Device(
+            name=table.name,
+            vendor=table.vendor,
+            model=table.model,
+            kind=kind,
+            site=site,
+            services=table.services,
+            address=table.address,
+            snmp=snmp_settings(snmp, self._anchor),
+            ssh=ssh_settings(ssh, self._anchor),
+            line=self.locator.line_of(location),
+        )
+
+    def _anchor(self, ref: SecretRef) -> SecretRef:
+        """A relative secret file is relative to the inventory's folder, not the cwd."""
+        if ref.kind == "file" and not Path(ref.name).is_absolute():
+            return SecretRef("file", str((self.path.parent / ref.name).absolute()))
+        return ref
