@@ -1,0 +1,89 @@
+"""The one interface every collector implements, and the typed results they return.
+
+The daemon calls ``Collector.collect(device)`` per device and per collector kind; each result
+says explicitly what could not be read (``unreadable``), so a partial answer is never mistaken
+for a healthy one. Values are normalised here once: ratios 0..1, Celsius, seconds, bytes,
+bits per second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from agent.inventory import Device
+
+ComponentState = Literal["ok", "failed", "absent", "unknown"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the device says it is, and whether that matches the inventory."""
+
+    sys_object_id: str | None = None
+    sys_descr: str | None = None
+    detected_model: str | None = None  # the profile model whose rules matched, if any
+    software_version: str | None = None
+    mismatch: str | None = None  # why the box does not look like its inventory entry
+
+
+@dataclass(frozen=True)
+class Sensor:
+    name: str
+    celsius: float
+
+
+@dataclass(frozen=True)
+class Component:
+    """A fan or a power supply."""
+
+    name: str
+    state: ComponentState
+    raw: str  # the vendor's own value, kept for the operator
+
+
+@dataclass(frozen=True)
+class Interface:
+    index: int
+    name: str
+    oper_up: bool
+    speed_bps: int | None = None
+    in_octets: int | None = None
+    out_octets: int | None = None
+    in_errors: int | None = None
+    out_errors: int | None = None
+    in_discards: int | None = None
+    out_discards: int | None = None
+
+
+@dataclass
+class HealthSnapshot:
+    device: str
+    collected_at: datetime
+    reachable: bool
+    snmp_rtt_seconds: float | None = None
+    ssh_rtt_seconds: float | None = None
+    uptime_seconds: float | None = None
+    cpu_ratio: float | None = None
+    memory_ratio: float | None = None
+    temperatures: list[Sensor] = field(default_factory=list)
+    fans: list[Component] = field(default_factory=list)
+    power_supplies: list[Component] = field(default_factory=list)
+    interfaces: list[Interface] = field(default_factory=list)
+    sessions: int | None = None
+    new_sessions_per_second: float | None = None
+    ha_role: str | None = None
+    disk_ratio: float | None = None
+    identity: Identity = field(default_factory=Identity)
+    # value name -> why it could not be read ("timeout", "noSuchObject", "not a number", ...)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+class Collector(Protocol):
+    """What the daemon schedules: one kind of collection for one device at a time."""
+
+    kind: str  # "health", "config", "signatures"
+
+    async def collect(self, device: Device) -> object: ...
