@@ -265,14 +265,18 @@ class SimulatedDevice:
             base = int(recorded.value)
             # Counters grow as if the recorded value had accumulated over one day;
             # Counter32 wraps at 2**32 as real agents do (collectors must handle it).
-            rate = max(1, base // 86_400)
+            # A zero counter (no errors, say) stays zero; only counters that moved keep moving.
+            rate = base // 86_400
             modulus = 2**32 if recorded.tag == TAG_COUNTER32 else 2**64
             return RecordedValue(recorded.tag, (base + int(rate * elapsed)) % modulus)
         amplitude = self.behaviour.moving.get(oid)
         if amplitude:
             base = int(recorded.value)
             wobble = round(amplitude * math.sin(elapsed / 7.0))
-            return RecordedValue(recorded.tag, max(0, base + wobble))
+            moved = max(0, base + wobble)
+            if recorded.tag == TAG_OCTET_STRING:  # a number printed as text (e.g. net-snmp extend)
+                return RecordedValue(recorded.tag, str(moved).encode())
+            return RecordedValue(recorded.tag, moved)
         return recorded
 
     def next_oid(self, oid: OID) -> OID | None:
