@@ -70,7 +70,9 @@ def _load_vendor(vendor: str) -> VendorProfile:
     }
     for model in models.values():
         if model.kind not in DEVICE_KINDS:
-            raise ValueError(f"{vendor}/models.toml: model {model.name!r} has unknown kind {model.kind!r}")
+            raise ValueError(
+                f"{vendor}/models.toml: model {model.name!r} has unknown kind {model.kind!r}"
+            )
     return VendorProfile(
         vendor=catalogue["vendor"],
         display_name=catalogue.get("display_name", vendor),

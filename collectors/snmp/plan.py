@@ -1,0 +1,206 @@
+"""What to ask a device over SNMP for its health: the vendor profile's ``snmp.toml`` made typed.
+
+``plan_for(vendor, model, kind)`` keeps only the ``[health.*]`` entries that apply to that model
+and kind, parses OIDs once, and tells the collector which scalars to GET and which table columns
+to walk. The schema is documented in ``collectors/profiles/SNMP_PROFILE.md``; this module is the
+one place that reads it, so a typo in a profile fails here with the file and entry named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from collectors.profiles import get_profile
+
+OID = tuple[int, ...]
+Aggregate = Literal["max", "mean", "first"]
+
+COMPONENT_STATES = ("ok", "failed", "absent")
+ROLE_STATES = ("active", "standby", "init")
+
+
+class ProfileError(ValueError):
+    """A vendor profile that does not follow SNMP_PROFILE.md; names the file and entry."""
+
+
+def parse_oid(text: str) -> OID:
+    return tuple(int(part) for part in str(text).strip().strip(".").split("."))
+
+
+def _match_value(raw: Any) -> int | str:
+    """``equals`` values are ints or dotted OIDs; both compare against what the client returns."""
+    return raw if isinstance(raw, int) else str(raw).strip(".")
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    column: OID
+    equals: frozenset[int | str]
+
+
+@dataclass(frozen=True)
+class NumberSpec:
+    """A number: a scalar (``oid``) or a column reduced by ``aggregate`` (or listed per row)."""
+
+    name: str
+    oid: OID | None
+    column: OID | None
+    where: RowFilter | None
+    aggregate: Aggregate
+    scale: float
+    unit: str
+    decimal_text: bool
+    counter: bool
+    name_column: OID | None
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """Fans, power supplies (a table) or the HA role (usually a scalar), mapped to our states."""
+
+    name: str
+    oid: OID | None
+    state_column: OID | None
+    name_column: OID | None
+    where: RowFilter | None
+    states: dict[int, str]
+    absent_column: OID | None
+    absent_values: frozenset[int]
+
+
+@dataclass(frozen=True)
+class DiskSpec:
+    descr_column: OID
+    units_column: OID
+    size_column: OID
+    used_column: OID
+    where: RowFilter | None
+
+
+@dataclass(frozen=True)
+class HealthPlan:
+    vendor: str
+    model: str
+    kind: str
+    numbers: dict[str, NumberSpec] = field(default_factory=dict)
+    states: dict[str, StateSpec] = field(default_factory=dict)
+    disk: DiskSpec | None = None
+
+    def scalar_oids(self) -> list[OID]:
+        oids = [spec.oid for spec in self.numbers.values() if spec.oid is not None]
+        oids += [spec.oid for spec in self.states.values() if spec.oid is not None]
+        return list(dict.fromkeys(oids))
+
+    def columns(self) -> list[OID]:
+        wanted: list[OID | None] = []
+        for spec in self.numbers.values():
+            wanted += [spec.column, spec.name_column, spec.where.column if spec.where else None]
+        for state in self.states.values():
+            wanted += [state.state_column, state.name_column, state.absent_column]
+            wanted.append(state.where.column if state.where else None)
+        if self.disk is not None:
+            disk = self.disk
+            wanted += [disk.descr_column, disk.units_column, disk.size_column, disk.used_column]
+            wanted.append(disk.where.column if disk.where else None)
+        return list(dict.fromkeys(c for c in wanted if c is not None))
+
+
+def _applies(entry: dict[str, Any], model: str, kind: str) -> bool:
+    kinds = entry.get("kinds")
+    models = entry.get("models")
+    return (kinds is None or kind in kinds) and (models is None or model in models)
+
+
+def _oid_or_none(entry: dict[str, Any], key: str) -> OID | None:
+    return parse_oid(entry[key]) if key in entry else None
+
+
+def _row_filter(entry: dict[str, Any]) -> RowFilter | None:
+    where = entry.get("where")
+    if where is None:
+        return None
+    return RowFilter(
+        parse_oid(where["column"]), frozenset(_match_value(v) for v in where["equals"])
+    )
+
+
+def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
+    oid, column = _oid_or_none(entry, "oid"), _oid_or_none(entry, "column")
+    if (oid is None) == (column is None):
+        raise ValueError("needs exactly one of 'oid' or 'column'")
+    aggregate = entry.get("aggregate", "first")
+    if aggregate not in ("max", "mean", "first"):
+        raise ValueError(f"aggregate {aggregate!r} is not max, mean or first")
+    value_format = entry.get("value_format", "integer")
+    if value_format not in ("integer", "decimal-text"):
+        raise ValueError(f"value_format {value_format!r} is not integer or decimal-text")
+    return NumberSpec(
+        name=name,
+        oid=oid,
+        column=column,
+        where=_row_filter(entry),
+        aggregate=aggregate,
+        scale=float(entry.get("scale", 1)),
+        unit=str(entry.get("unit", "")),
+        decimal_text=value_format == "decimal-text",
+        counter=bool(entry.get("counter", False)),
+        name_column=_oid_or_none(entry, "name_column"),
+    )
+
+
+def _state(name: str, entry: dict[str, Any], allowed: tuple[str, ...]) -> StateSpec:
+    oid, column = _oid_or_none(entry, "oid"), _oid_or_none(entry, "state_column")
+    if (oid is None) == (column is None):
+        raise ValueError("needs exactly one of 'oid' or 'state_column'")
+    mapping: dict[int, str] = {}
+    for state, raw_values in entry["states"].items():
+        if state not in allowed:
+            raise ValueError(f"state {state!r} is not one of {', '.join(allowed)}")
+        for raw in raw_values:
+            mapping[int(raw)] = state
+    return StateSpec(
+        name=name,
+        oid=oid,
+        state_column=column,
+        name_column=_oid_or_none(entry, "name_column"),
+        where=_row_filter(entry),
+        states=mapping,
+        absent_column=_oid_or_none(entry, "absent_column"),
+        absent_values=frozenset(int(v) for v in entry.get("absent_values", ())),
+    )
+
+
+def _disk(entry: dict[str, Any]) -> DiskSpec:
+    return DiskSpec(
+        descr_column=parse_oid(entry["descr_column"]),
+        units_column=parse_oid(entry["units_column"]),
+        size_column=parse_oid(entry["size_column"]),
+        used_column=parse_oid(entry["used_column"]),
+        where=_row_filter(entry),
+    )
+
+
+@cache
+def plan_for(vendor: str, model: str, kind: str) -> HealthPlan:
+    """The health plan of one model; ProfileError names the profile file and entry at fault."""
+    profile = get_profile(vendor)
+    plan = HealthPlan(vendor=vendor, model=model, kind=kind)
+    for name, entry in profile.snmp.get("health", {}).items():
+        if not _applies(entry, model, kind):
+            continue
+        try:
+            if name in ("fans", "psus"):
+                plan.states[name] = _state(name, entry, COMPONENT_STATES)
+            elif name == "ha_role":
+                plan.states[name] = _state(name, entry, ROLE_STATES)
+            elif name == "disk":
+                object.__setattr__(plan, "disk", _disk(entry))
+            else:
+                plan.numbers[name] = _number(name, entry)
+        except (KeyError, ValueError, TypeError) as error:
+            raise ProfileError(
+                f"collectors/profiles/{vendor}/snmp.toml [health.{name}]: {error}"
+            ) from None
+    return plan
