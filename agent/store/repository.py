@@ -1,0 +1,779 @@
+"""The reads and writes the daemon and the reports use, on a session from ``Store.session()``.
+
+Nothing here imports the inventory or the collectors: callers pass plain values, the small
+dataclasses below, or anything shaped like ``InventoryDevice``. A device is named either by
+its ``Device`` row or by its inventory name. Time ranges are half-open, ``[start, end)``, and
+every datetime is timezone-aware (naive ones are refused). Functions flush but never commit:
+the ``with store.session()`` block is the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+
+from agent.store.engine import StoreError
+from agent.store.models import (
+    COMPONENT_KINDS,
+    COMPONENT_STATUSES,
+    EVENT_STATES,
+    MAINTENANCE_KINDS,
+    RUN_KINDS,
+    SEVERITIES,
+    CollectionRun,
+    ComponentReading,
+    ConfigVersion,
+    Device,
+    Event,
+    HealthSample,
+    InterfaceReading,
+    Licence,
+    MaintenanceRecord,
+    SignatureVersion,
+)
+
+DeviceRef = Device | str
+FINISHED_STATUSES = ("ok", "partial", "failed")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _require(value: str, allowed: Sequence[str], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{what} {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+# --- devices -------------------------------------------------------------------------------
+
+
+class InventoryDevice(Protocol):
+    """What the store needs of an inventory device (``agent.inventory.Device`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def vendor(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def site(self) -> str: ...
+    @property
+    def services(self) -> Sequence[str]: ...
+    @property
+    def address(self) -> str | IPv4Address | IPv6Address | None: ...
+
+
+@dataclass
+class SyncResult:
+    """Names of the devices ``sync_devices`` added, changed, retired, or brought back."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
+
+
+def get_device(session: Session, device: DeviceRef) -> Device:
+    if isinstance(device, Device):
+        return device
+    row = session.scalar(select(Device).where(Device.name == device))
+    if row is None:
+        raise StoreError(f"device {device!r} is not in the store; the inventory was not synced")
+    return row
+
+
+def sync_devices(
+    session: Session, devices: Iterable[InventoryDevice], now: dt.datetime | None = None
+) -> SyncResult:
+    """Make the devices table match the inventory: add new devices, update changed ones,
+    retire those the inventory no longer lists (never delete: their history stays)."""
+    now = now or utcnow()
+    result = SyncResult()
+    stored = {row.name: row for row in session.scalars(select(Device))}
+    listed: set[str] = set()
+    for device in devices:
+        if device.name in listed:
+            raise StoreError(f"device {device.name!r} is listed twice")
+        listed.add(device.name)
+        values: dict[str, Any] = {
+            "vendor": device.vendor,
+            "model": device.model,
+            "kind": device.kind,
+            "site": device.site,
+            "services": list(device.services),
+            "address": None if device.address is None else str(device.address),
+        }
+        row = stored.get(device.name)
+        if row is None:
+            session.add(Device(name=device.name, first_seen=now, last_seen=now, **values))
+            result.added.append(device.name)
+            continue
+        if any(getattr(row, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            result.updated.append(device.name)
+        if row.retired_at is not None:
+            row.retired_at = None
+            result.returned.append(device.name)
+        row.last_seen = now
+    for name, row in stored.items():
+        if name not in listed and row.retired_at is None:
+            row.retired_at = now
+            result.retired.append(name)
+    session.flush()
+    return result
+
+
+def active_devices(session: Session) -> list[Device]:
+    return list(
+        session.scalars(select(Device).where(Device.retired_at.is_(None)).order_by(Device.name))
+    )
+
+
+# --- collection runs and health ------------------------------------------------------------
+
+
+def start_run(
+    session: Session, device: DeviceRef, kind: str, started_at: dt.datetime | None = None
+) -> CollectionRun:
+    run = CollectionRun(
+        device=get_device(session, device),
+        kind=_require(kind, RUN_KINDS, "run kind"),
+        started_at=started_at or utcnow(),
+        status="running",
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    session: Session,
+    run: CollectionRun,
+    status: str,
+    error: str | None = None,
+    finished_at: dt.datetime | None = None,
+) -> CollectionRun:
+    run.status = _require(status, FINISHED_STATUSES, "run status")
+    run.error = error
+    run.finished_at = finished_at or utcnow()
+    run.duration_s = (run.finished_at - run.started_at).total_seconds()
+    session.flush()
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentState:
+    kind: str  # temperature | fan | psu
+    name: str
+    status: str  # ok | warning | failed | absent | unknown
+    value: float | None = None  # degrees C, RPM or watts
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceState:
+    if_index: int
+    name: str
+    admin_up: bool | None = None
+    oper_up: bool | None = None
+    speed_bps: int | None = None
+    in_octets: int | None = None
+    out_octets: int | None = None
+    in_errors: int | None = None
+    out_errors: int | None = None
+    in_discards: int | None = None
+    out_discards: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReading:
+    """One health poll's result; ratios are 0..1."""
+
+    reachable: bool
+    rtt_snmp_ms: float | None = None
+    rtt_ssh_ms: float | None = None
+    uptime_s: int | None = None
+    cpu_ratio: float | None = None
+    memory_ratio: float | None = None
+    disk_ratio: float | None = None
+    sessions: int | None = None
+    new_sessions_per_s: float | None = None
+    ha_role: str | None = None
+    components: Sequence[ComponentState] = ()
+    interfaces: Sequence[InterfaceState] = ()
+
+
+_SAMPLE_FIELDS = (
+    "reachable",
+    "rtt_snmp_ms",
+    "rtt_ssh_ms",
+    "uptime_s",
+    "cpu_ratio",
+    "memory_ratio",
+    "disk_ratio",
+    "sessions",
+    "new_sessions_per_s",
+    "ha_role",
+)
+
+
+def add_health_sample(
+    session: Session,
+    run: CollectionRun,
+    reading: HealthReading,
+    sampled_at: dt.datetime | None = None,
+) -> HealthSample:
+    """Store a health poll's result under its run (``sampled_at`` defaults to the run start)."""
+    sample = HealthSample(
+        run=run,
+        device_id=run.device_id,
+        sampled_at=sampled_at or run.started_at,
+        **{name: getattr(reading, name) for name in _SAMPLE_FIELDS},
+    )
+    sample.components = [
+        ComponentReading(
+            kind=_require(part.kind, COMPONENT_KINDS, "component kind"),
+            name=part.name,
+            status=_require(part.status, COMPONENT_STATUSES, "component status"),
+            value=part.value,
+        )
+        for part in reading.components
+    ]
+    sample.interfaces = [
+        InterfaceReading(
+            if_index=port.if_index,
+            name=port.name,
+            admin_up=port.admin_up,
+            oper_up=port.oper_up,
+            speed_bps=port.speed_bps,
+            in_octets=port.in_octets,
+            out_octets=port.out_octets,
+            in_errors=port.in_errors,
+            out_errors=port.out_errors,
+            in_discards=port.in_discards,
+            out_discards=port.out_discards,
+        )
+        for port in reading.interfaces
+    ]
+    session.add(sample)
+    session.flush()
+    return sample
+
+
+def health_samples(
+    session: Session, device: DeviceRef, start: dt.datetime, end: dt.datetime
+) -> list[HealthSample]:
+    """A device's samples in ``[start, end)``, oldest first, with their component and
+    interface readings loaded."""
+    row = get_device(session, device)
+    query = (
+        select(HealthSample)
+        .where(
+            HealthSample.device_id == row.id,
+            HealthSample.sampled_at >= start,
+            HealthSample.sampled_at < end,
+        )
+        .order_by(HealthSample.sampled_at, HealthSample.id)
+        .options(selectinload(HealthSample.components), selectinload(HealthSample.interfaces))
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceHealthSummary:
+    """One device's line of the monthly inspection report."""
+
+    device: str
+    samples: int
+    reachable_samples: int
+    cpu_max: float | None
+    cpu_avg: float | None
+    memory_max: float | None
+    memory_avg: float | None
+    disk_max: float | None
+
+    @property
+    def availability(self) -> float | None:
+        """Share of polls the device answered (None: never polled in the range)."""
+        return self.reachable_samples / self.samples if self.samples else None
+
+
+def health_summary(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> list[DeviceHealthSummary]:
+    """Availability and CPU / memory / disk peaks and means per device over ``[start, end)``,
+    computed in the database (one index range scan per device). Lists every device that was
+    in the inventory during the range, polled or not."""
+    in_range = and_(
+        HealthSample.device_id == Device.id,
+        HealthSample.sampled_at >= start,
+        HealthSample.sampled_at < end,
+    )
+    query = (
+        select(
+            Device.name,
+            func.count(HealthSample.id),
+            func.coalesce(func.sum(case((HealthSample.reachable, 1), else_=0)), 0),
+            func.max(HealthSample.cpu_ratio),
+            func.avg(HealthSample.cpu_ratio),
+            func.max(HealthSample.memory_ratio),
+            func.avg(HealthSample.memory_ratio),
+            func.max(HealthSample.disk_ratio),
+        )
+        .select_from(Device)
+        .outerjoin(HealthSample, in_range)
+        .where(
+            Device.first_seen < end,
+            or_(Device.retired_at.is_(None), Device.retired_at >= start),
+        )
+        .group_by(Device.id, Device.name)
+        .order_by(Device.name)
+    )
+    return [
+        DeviceHealthSummary(
+            device=name,
+            samples=int(samples),
+            reachable_samples=int(reachable),
+            cpu_max=cpu_max,
+            cpu_avg=None if cpu_avg is None else float(cpu_avg),
+            memory_max=memory_max,
+            memory_avg=None if memory_avg is None else float(memory_avg),
+            disk_max=disk_max,
+        )
+        for name, samples, reachable, cpu_max, cpu_avg, memory_max, memory_avg, disk_max in (
+            session.execute(query)
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class FailedComponent:
+    device: str
+    kind: str
+    name: str
+    failed_samples: int
+    first_failed: dt.datetime
+    last_failed: dt.datetime
+
+
+def failed_components(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> list[FailedComponent]:
+    """Every fan, PSU or sensor that reported ``failed`` in ``[start, end)``, per device."""
+    query = (
+        select(
+            Device.name,
+            ComponentReading.kind,
+            ComponentReading.name,
+            func.count(ComponentReading.id),
+            func.min(HealthSample.sampled_at),
+            func.max(HealthSample.sampled_at),
+        )
+        .join(HealthSample, ComponentReading.sample_id == HealthSample.id)
+        .join(Device, HealthSample.device_id == Device.id)
+        .where(
+            ComponentReading.status == "failed",
+            HealthSample.sampled_at >= start,
+            HealthSample.sampled_at < end,
+        )
+        .group_by(Device.name, ComponentReading.kind, ComponentReading.name)
+        .order_by(Device.name, ComponentReading.kind, ComponentReading.name)
+    )
+    # min() and max() keep the column's type, so the times come back UTC-aware.
+    return [
+        FailedComponent(device, kind, name, int(count), first, last)
+        for device, kind, name, count, first, last in session.execute(query)
+    ]
+
+
+# --- configurations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange:
+    version: ConfigVersion
+    created: bool  # False: same text as the latest version, only last_seen moved
+
+
+def latest_config(session: Session, device: DeviceRef) -> ConfigVersion | None:
+    row = get_device(session, device)
+    return session.scalar(
+        select(ConfigVersion)
+        .where(ConfigVersion.device_id == row.id)
+        .order_by(ConfigVersion.sequence.desc())
+        .limit(1)
+    )
+
+
+def baseline_config(session: Session, device: DeviceRef) -> ConfigVersion | None:
+    row = get_device(session, device)
+    return session.scalar(
+        select(ConfigVersion).where(ConfigVersion.device_id == row.id, ConfigVersion.is_baseline)
+    )
+
+
+def add_config_version(
+    session: Session, device: DeviceRef, text: str, collected_at: dt.datetime | None = None
+) -> ConfigChange:
+    """Store a configuration (already normalised and redacted by the collector) unless it is
+    the same as the device's latest version, in which case only ``last_seen`` moves."""
+    row = get_device(session, device)
+    collected_at = collected_at or utcnow()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    latest = latest_config(session, row)
+    if latest is not None and latest.sha256 == digest:
+        latest.last_seen = max(latest.last_seen, collected_at)
+        session.flush()
+        return ConfigChange(latest, created=False)
+    diff = None
+    if latest is not None:
+        diff = "\n".join(
+            difflib.unified_diff(
+                latest.text.splitlines(),
+                text.splitlines(),
+                fromfile=f"{row.name} v{latest.sequence}",
+                tofile=f"{row.name} v{latest.sequence + 1}",
+                lineterm="",
+            )
+        )
+    version = ConfigVersion(
+        device=row,
+        sequence=1 if latest is None else latest.sequence + 1,
+        collected_at=collected_at,
+        last_seen=collected_at,
+        sha256=digest,
+        text=text,
+        diff=diff,
+        is_baseline=False,
+    )
+    session.add(version)
+    session.flush()
+    return ConfigChange(version, created=True)
+
+
+def approve_baseline(
+    session: Session,
+    device: DeviceRef,
+    approved_by: str,
+    sequence: int | None = None,
+    note: str | None = None,
+    approved_at: dt.datetime | None = None,
+) -> ConfigVersion:
+    """Make one version (default: the latest) the device's approved baseline; the previous
+    baseline keeps its approval details but is no longer the baseline."""
+    row = get_device(session, device)
+    if sequence is None:
+        target = latest_config(session, row)
+    else:
+        target = session.scalar(
+            select(ConfigVersion).where(
+                ConfigVersion.device_id == row.id, ConfigVersion.sequence == sequence
+            )
+        )
+    if target is None:
+        which = "any configuration" if sequence is None else f"configuration version {sequence}"
+        raise StoreError(f"device {row.name!r} has no stored {which} to approve")
+    # Clear the old baseline first: the one-baseline index must never see two at once.
+    session.execute(
+        update(ConfigVersion)
+        .where(ConfigVersion.device_id == row.id, ConfigVersion.is_baseline)
+        .values(is_baseline=False)
+    )
+    target.is_baseline = True
+    target.approved_at = approved_at or utcnow()
+    target.approved_by = approved_by
+    target.approval_note = note
+    session.flush()
+    return target
+
+
+# --- signature libraries and licences ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureReading:
+    library: str  # ips | av | url | app | engine | ...
+    version: str
+    release_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceReading:
+    feature: str
+    expires_on: dt.date | None  # None: perpetual
+
+
+Sighting = TypeVar("Sighting", SignatureVersion, Licence)
+
+
+def _latest_sighting(
+    session: Session,
+    model: type[Sighting],
+    device: Device,
+    key: InstrumentedAttribute[str],
+    key_value: str,
+) -> Sighting | None:
+    return session.scalar(
+        select(model)
+        .where(model.device_id == device.id, key == key_value)
+        .order_by(model.last_seen.desc(), model.id.desc())
+        .limit(1)
+    )
+
+
+def record_signature_versions(
+    session: Session,
+    device: DeviceRef,
+    readings: Iterable[SignatureReading],
+    seen_at: dt.datetime | None = None,
+) -> list[SignatureVersion]:
+    """Note the library versions a device reports now; returns the rows that are new (a
+    library seen for the first time, or a version different from the last one seen)."""
+    row = get_device(session, device)
+    seen_at = seen_at or utcnow()
+    created = []
+    for reading in readings:
+        last = _latest_sighting(
+            session, SignatureVersion, row, SignatureVersion.library, reading.library
+        )
+        if last is not None and last.version == reading.version:
+            last.last_seen = max(last.last_seen, seen_at)
+            last.release_date = reading.release_date or last.release_date
+            continue
+        new = SignatureVersion(
+            device=row,
+            library=reading.library,
+            version=reading.version,
+            release_date=reading.release_date,
+            first_seen=seen_at,
+            last_seen=seen_at,
+        )
+        session.add(new)
+        created.append(new)
+    session.flush()
+    return created
+
+
+def record_licences(
+    session: Session,
+    device: DeviceRef,
+    readings: Iterable[LicenceReading],
+    seen_at: dt.datetime | None = None,
+) -> list[Licence]:
+    """Note the licences a device reports now; a new feature or a new expiry is a new row."""
+    row = get_device(session, device)
+    seen_at = seen_at or utcnow()
+    created = []
+    for reading in readings:
+        last = _latest_sighting(session, Licence, row, Licence.feature, reading.feature)
+        if last is not None and last.expires_on == reading.expires_on:
+            last.last_seen = max(last.last_seen, seen_at)
+            continue
+        new = Licence(
+            device=row,
+            feature=reading.feature,
+            expires_on=reading.expires_on,
+            first_seen=seen_at,
+            last_seen=seen_at,
+        )
+        session.add(new)
+        created.append(new)
+    session.flush()
+    return created
+
+
+def _latest_per_key(
+    model: type[Sighting], key: InstrumentedAttribute[str]
+) -> Select[tuple[Sighting]]:
+    """The newest row of ``model`` per (device, key), with its device loaded."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(model.device_id, key),
+            order_by=(model.last_seen.desc(), model.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(model.id, rank).subquery()
+    return (
+        select(model)
+        .join(ranked, and_(ranked.c.id == model.id, ranked.c.rank == 1))
+        .options(selectinload(model.device))
+    )
+
+
+def latest_signature_versions(
+    session: Session, device: DeviceRef | None = None
+) -> list[SignatureVersion]:
+    """The current version of every library, per device (or of one device)."""
+    query = _latest_per_key(SignatureVersion, SignatureVersion.library)
+    if device is not None:
+        query = query.where(SignatureVersion.device_id == get_device(session, device).id)
+    query = query.join(Device, SignatureVersion.device_id == Device.id).order_by(
+        Device.name, SignatureVersion.library
+    )
+    return list(session.scalars(query))
+
+
+def signature_history(
+    session: Session, start: dt.datetime, end: dt.datetime, device: DeviceRef | None = None
+) -> list[SignatureVersion]:
+    """Library versions first seen in ``[start, end)``: the upgrades of that period."""
+    query = (
+        select(SignatureVersion)
+        .where(SignatureVersion.first_seen >= start, SignatureVersion.first_seen < end)
+        .options(selectinload(SignatureVersion.device))
+        .order_by(SignatureVersion.first_seen, SignatureVersion.id)
+    )
+    if device is not None:
+        query = query.where(SignatureVersion.device_id == get_device(session, device).id)
+    return list(session.scalars(query))
+
+
+def current_licences(session: Session, expiring_before: dt.date | None = None) -> list[Licence]:
+    """The latest licence row per device and feature; with ``expiring_before``, only those
+    that expire before that date."""
+    query = _latest_per_key(Licence, Licence.feature)
+    if expiring_before is not None:
+        query = query.where(Licence.expires_on < expiring_before)
+    query = query.join(Device, Licence.device_id == Device.id).order_by(
+        Device.name, Licence.feature
+    )
+    return list(session.scalars(query))
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+def add_event(
+    session: Session,
+    kind: str,
+    severity: str,
+    message: str,
+    device: DeviceRef | None = None,
+    details: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Event:
+    event = Event(
+        occurred_at=occurred_at or utcnow(),
+        device=None if device is None else get_device(session, device),
+        kind=kind,
+        severity=_require(severity, SEVERITIES, "severity"),
+        message=message,
+        details=details or {},
+        state="open",
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _get_event(session: Session, event_id: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise StoreError(f"there is no event {event_id}")
+    return event
+
+
+def acknowledge_event(
+    session: Session, event_id: int, by: str, at: dt.datetime | None = None
+) -> Event:
+    event = _get_event(session, event_id)
+    if event.state == "open":
+        event.state = "acknowledged"
+        event.acknowledged_at = at or utcnow()
+        event.acknowledged_by = by
+        session.flush()
+    return event
+
+
+def close_event(session: Session, event_id: int, at: dt.datetime | None = None) -> Event:
+    event = _get_event(session, event_id)
+    if event.state != "closed":
+        event.state = "closed"
+        event.closed_at = at or utcnow()
+        session.flush()
+    return event
+
+
+def events_between(
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    device: DeviceRef | None = None,
+    states: Sequence[str] = EVENT_STATES,
+) -> list[Event]:
+    """Events that occurred in ``[start, end)`` (the duty report), oldest first."""
+    query = (
+        select(Event)
+        .where(Event.occurred_at >= start, Event.occurred_at < end, Event.state.in_(states))
+        .options(selectinload(Event.device))
+        .order_by(Event.occurred_at, Event.id)
+    )
+    if device is not None:
+        query = query.where(Event.device_id == get_device(session, device).id)
+    return list(session.scalars(query))
+
+
+def open_events(session: Session) -> list[Event]:
+    """Events not closed yet, whenever they occurred."""
+    query = (
+        select(Event)
+        .where(Event.state != "closed")
+        .options(selectinload(Event.device))
+        .order_by(Event.occurred_at, Event.id)
+    )
+    return list(session.scalars(query))
+
+
+# --- maintenance records -------------------------------------------------------------------
+
+
+def add_maintenance_record(
+    session: Session,
+    device: DeviceRef,
+    performed_on: dt.date,
+    kind: str,
+    description: str,
+    engineer: str,
+    recorded_at: dt.datetime | None = None,
+) -> MaintenanceRecord:
+    record = MaintenanceRecord(
+        device=get_device(session, device),
+        performed_on=performed_on,
+        kind=_require(kind, MAINTENANCE_KINDS, "maintenance kind"),
+        description=description,
+        engineer=engineer,
+        recorded_at=recorded_at or utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def maintenance_records(
+    session: Session, start: dt.date, end: dt.date, device: DeviceRef | None = None
+) -> list[MaintenanceRecord]:
+    """Records of work performed on days in ``[start, end)``, oldest first."""
+    query = (
+        select(MaintenanceRecord)
+        .where(MaintenanceRecord.performed_on >= start, MaintenanceRecord.performed_on < end)
+        .options(selectinload(MaintenanceRecord.device))
+        .order_by(MaintenanceRecord.performed_on, MaintenanceRecord.id)
+    )
+    if device is not None:
+        query = query.where(MaintenanceRecord.device_id == get_device(session, device).id)
+    return list(session.scalars(query))
