@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agent.commands.check",
     "agent.commands.db",
     "agent.commands.lab",
+    "agent.commands.poll",
 )
 
 
@@ -22,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netmon",
         description="Monitoring daemon for security appliances and switches.",
+    )
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="where netmon keeps its SQLite store and state (default: $NETMON_STATE_DIR, "
+        "$STATE_DIRECTORY, /var/lib/netmon as root, else ~/.local/state/netmon)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
@@ -32,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.state_dir:
+        # Every command reads the state directory from the environment (agent.store.engine),
+        # so the option and NETMON_STATE_DIR behave the same everywhere.
+        os.environ["NETMON_STATE_DIR"] = str(args.state_dir)
     try:
         return int(args.func(args) or 0)
     except NetmonError as error:
