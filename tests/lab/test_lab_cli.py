@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,34 @@ def test_fault_without_a_running_lab_says_so(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "no running lab found" in result.stderr
+
+
+def test_netmon_poll_reads_a_lab_twin_and_stores_the_sample(lab: dict, tmp_path: Path) -> None:
+    def netmon(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "agent.cli", "--state-dir", str(tmp_path), *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+
+    assert netmon("db", "upgrade").returncode == 0
+    endpoint = _first(lab, "nsfocus")
+    polled = netmon("poll", "--lab", "--lab-dir", str(lab["lab_dir"]), endpoint["name"])
+    assert polled.returncode == 0, polled.stderr
+    assert "reachable   yes" in polled.stdout
+    assert "disk" in polled.stdout and "UNREADABLE" not in polled.stdout
+
+    assert _netmon(lab, "fault", endpoint["name"], "down").returncode == 0
+    try:
+        dead = netmon("poll", "--lab", "--lab-dir", str(lab["lab_dir"]), endpoint["name"])
+    finally:
+        _netmon(lab, "clear", endpoint["name"])
+    assert dead.returncode == 1
+    assert "reachable   NO" in dead.stdout and "timeout" in dead.stdout
+
+    from agent.store import open_store
+    from agent.store.repository import health_samples
+
+    with open_store(f"sqlite:///{tmp_path / 'netmon.db'}") as store, store.session() as session:
+        now = datetime.now(UTC)
+        samples = health_samples(session, endpoint["name"], now - timedelta(hours=1), now)
+        assert [s.reachable for s in samples] == [True, False]
