@@ -8,9 +8,7 @@ collectors are given in integration tests.
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,22 +21,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_INVENTORY = ROOT / "inventory.toml"
-
-
-def strict() -> bool:
-    """True under the README's test command: a missing tool or service fails, not skips."""
-    return os.environ.get("NETMON_TEST_STRICT") == "1"
-
-
-def require_tool(tool: str, package: str) -> str:
-    """The path of ``tool``; skip (or, under NETMON_TEST_STRICT=1, fail) when it is missing."""
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} is not installed (Debian package {package!r}; scripts/test installs it)"
-        if strict():
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -7,30 +7,23 @@ and the whole running configuration in one piece (paging turned off by the class
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import asyncssh
 import pytest
 
-from agent.lab import device as device_module
 from agent.lab.cli.render import DeviceView
 from agent.lab.cli.spec import load_cli_spec
-from agent.lab.device import Fault, LabCredentials, SimulatedDevice, VendorBehaviour, model_slug
-from agent.lab.ssh_server import start_ssh_server
+from agent.lab.device import Fault, SimulatedDevice
 from collectors.cli import CliError, cli_profile, open_cli, open_cli_for_device
 from collectors.profiles import load_profiles
+from tests.lab.ssh_support import CREDENTIALS, SshLab, make_sim
 
 pytestmark = pytest.mark.lab
-CREDENTIALS = LabCredentials()
 ALL_MODELS = [
     (vendor, model)
     for vendor, profile in sorted(load_profiles().items())
@@ -38,72 +31,17 @@ ALL_MODELS = [
 ]
 
 
-class SshLab:
-    """asyncio loop in a thread serving simulated devices' SSH servers on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
-        self.handles: list[Any] = []
-
-    def call(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
-
-    def serve(self, sim: SimulatedDevice) -> int:
-        handle = self.call(start_ssh_server(sim, CREDENTIALS, host_key=self.host_key))
-        self.handles.append(handle)
-        return int(handle.port)
-
-    def close(self) -> None:
-        for handle in self.handles:
-            self.call(handle.close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-def make_sim(
-    vendor: str, model: str, tmp: Path, monkeypatch: pytest.MonkeyPatch
-) -> SimulatedDevice:
-    """From the real recording and lab behaviour; throwaway ones if they are not there (yet)."""
-    options: dict[str, Any] = dict(
-        name="lab-" + model_slug(model),
-        vendor=vendor,
-        model=model,
-        kind="firewall",
-        address="127.0.0.1",
-        snmp_port=0,
-        ssh_port=0,
-    )
-    lab_files = resources.files("agent.lab")
-    if not lab_files.joinpath(f"vendors/{vendor}.toml").is_file():
-        monkeypatch.setattr(
-            device_module,
-            "load_vendor_behaviour",
-            lambda vendor: VendorBehaviour(vendor, {}, {}, {}, {}),
-        )
-    if lab_files.joinpath(f"recordings/{model_slug(model)}.snmprec").is_file():
-        return SimulatedDevice.from_model(**options)
-    (tmp / f"{model_slug(model)}.snmprec").write_text("1.3.6.1.2.1.1.3.0|67|4200000\n")
-    return SimulatedDevice.from_model(**options, recordings_dir=tmp)
-
-
 @pytest.fixture(scope="module")
-def fleet(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[SshLab, dict[str, tuple[SimulatedDevice, int]]]]:
+def fleet() -> Iterator[tuple[SshLab, dict[str, tuple[SimulatedDevice, int]]]]:
     lab = SshLab()
-    tmp = tmp_path_factory.mktemp("recordings")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        devices = {}
-        for vendor, model in ALL_MODELS:
-            sim = make_sim(vendor, model, tmp, monkeypatch)
-            devices[model] = (sim, lab.serve(sim))
-        try:
-            yield lab, devices
-        finally:
-            lab.close()
+    devices = {}
+    for vendor, model in ALL_MODELS:
+        sim = make_sim(vendor, model)
+        devices[model] = (sim, lab.serve(sim))
+    try:
+        yield lab, devices
+    finally:
+        lab.close()
 
 
 def _product(vendor: str, model: str) -> str:
@@ -185,12 +123,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_auth_failure_is_a_cli_error_naming_the_device(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_auth_failure_is_a_cli_error_naming_the_device() -> None:
     lab = SshLab()
     try:
-        sim = make_sim("huawei", "S5700", tmp_path, monkeypatch)
+        sim = make_sim("huawei", "S5700")
         sim.set_fault(Fault.AUTH_FAIL)
         port = lab.serve(sim)
         with pytest.raises(CliError) as caught:
@@ -208,10 +144,10 @@ def test_auth_failure_is_a_cli_error_naming_the_device(
         lab.close()
 
 
-def test_down_device_is_a_cli_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_down_device_is_a_cli_error() -> None:
     lab = SshLab()
     try:
-        sim = make_sim("topsec", "NGFW4000", tmp_path, monkeypatch)
+        sim = make_sim("topsec", "NGFW4000")
         sim.set_fault(Fault.DOWN)
         port = lab.serve(sim)
         with pytest.raises(CliError) as caught:

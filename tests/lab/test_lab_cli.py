@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,19 +20,12 @@ import pytest
 
 from agent.lab.device import format_oid, load_vendor_behaviour, model_slug, parse_snmprec
 from collectors.cli import CliError, cli_profile, open_cli
+from tests.support import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 
 pytestmark = pytest.mark.lab
-
-
-def _need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        message = f"{tool} not installed (Debian package 'snmp'); scripts/test installs it"
-        if os.environ.get("NETMON_TEST_STRICT") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +103,7 @@ def test_the_lab_prints_where_every_device_listens(lab: dict) -> None:
 
 
 def test_snmpget_reads_sys_object_id_from_every_device(lab: dict) -> None:
-    _need("snmpget")
+    require_tool("snmpget", "snmp")
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda e: _snmpget(lab, e, SYS_OBJECT_ID), lab["devices"]))
     for endpoint, answer in zip(lab["devices"], answers, strict=True):
@@ -150,7 +142,7 @@ def _first(lab: dict, vendor: str) -> dict:
 
 
 def test_a_fault_switched_from_another_shell_is_seen_over_snmp_and_ssh(lab: dict) -> None:
-    _need("snmpget")
+    require_tool("snmpget", "snmp")
     endpoint = _first(lab, "venustech")
     cpu_oid = format_oid(load_vendor_behaviour("venustech").metrics["cpu"])
     assert _snmpget(lab, endpoint, cpu_oid) != "97"

@@ -8,9 +8,7 @@ while the agents run.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import shutil
 import socket
 import subprocess
 import threading
@@ -24,6 +22,7 @@ from agent.lab.device import Fault, LabCredentials, SimulatedDevice, format_oid,
 from agent.lab.snmp_agent import start_snmp_agent
 from collectors.profiles import load_profiles
 from collectors.snmp.client import SnmpClient, SnmpTarget, SnmpTimeout
+from tests.support import require_tool
 
 pytestmark = pytest.mark.lab
 
@@ -34,14 +33,6 @@ IF_NUMBER = (1, 3, 6, 1, 2, 1, 2, 1, 0)
 IF_DESCR = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
 IF_HC_IN_OCTETS_1 = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1)
 BASE_ADDRESS = "127.42.0."
-
-
-def _need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        message = f"{tool} not installed (Debian package 'snmp')"
-        if os.environ.get("NETMON_TEST_STRICT") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _free_udp_port(addresses: list[str]) -> int:
@@ -150,7 +141,7 @@ def _v3(sim: SimulatedDevice) -> SnmpTarget:
 
 
 def _snmp(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
-    _need(tool)
+    require_tool(tool, "snmp")
     return subprocess.run([tool, "-On", *args], capture_output=True, text=True, timeout=30)
 
 

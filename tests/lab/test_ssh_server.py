@@ -6,89 +6,25 @@ text, Huawei's re-encrypted secrets, and every fault the SSH side plays.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import asyncssh
 import paramiko
 import pytest
 
-from agent.lab import device as device_module
 from agent.lab.cli.render import bump_version, expand_interfaces, render
 from agent.lab.cli.spec import CliDataError
 from agent.lab.device import (
     SLOW_DELAY_SECONDS,
     Fault,
-    LabCredentials,
     SimulatedDevice,
-    VendorBehaviour,
-    model_slug,
 )
-from agent.lab.ssh_server import SshServerHandle, start_ssh_server
+from tests.lab.ssh_support import CREDENTIALS, SshLab, make_sim
 
 pytestmark = pytest.mark.lab
-CREDENTIALS = LabCredentials()
-
-
-# -- the lab, on a loop in a thread ----------------------------------------------------------
-class SshLab:
-    """asyncio loop in a thread serving simulated devices' SSH servers on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
-        self.handles: list[SshServerHandle] = []
-
-    def call(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
-
-    def serve(self, sim: SimulatedDevice) -> int:
-        handle = self.call(start_ssh_server(sim, CREDENTIALS, host_key=self.host_key))
-        self.handles.append(handle)
-        return handle.port
-
-    def close(self) -> None:
-        for handle in self.handles:
-            self.call(handle.close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-def make_sim(
-    vendor: str, model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> SimulatedDevice:
-    """A SimulatedDevice from the real recording and lab behaviour; throwaway ones if the
-    SNMP side's files are not there (yet)."""
-    name = "lab-" + model_slug(model)
-    options: dict[str, Any] = dict(
-        name=name,
-        vendor=vendor,
-        model=model,
-        kind="firewall",
-        address="127.0.0.1",
-        snmp_port=0,
-        ssh_port=0,
-    )
-    lab_files = resources.files("agent.lab")
-    if not lab_files.joinpath(f"vendors/{vendor}.toml").is_file():
-        monkeypatch.setattr(
-            device_module,
-            "load_vendor_behaviour",
-            lambda vendor: VendorBehaviour(vendor, {}, {}, {}, {}),
-        )
-    if lab_files.joinpath(f"recordings/{model_slug(model)}.snmprec").is_file():
-        return SimulatedDevice.from_model(**options)
-    (tmp_path / f"{model_slug(model)}.snmprec").write_text("1.3.6.1.2.1.1.3.0|67|4200000\n")
-    return SimulatedDevice.from_model(**options, recordings_dir=tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +38,10 @@ def ssh_lab() -> Iterator[SshLab]:
 
 @pytest.fixture
 def serve(
-    ssh_lab: SshLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ssh_lab: SshLab,
 ) -> Callable[..., tuple[SimulatedDevice, int]]:
     def start(vendor: str, model: str, *faults: Fault) -> tuple[SimulatedDevice, int]:
-        sim = make_sim(vendor, model, tmp_path, monkeypatch)
+        sim = make_sim(vendor, model)
         for fault in faults:
             sim.set_fault(fault)
         return sim, ssh_lab.serve(sim)
