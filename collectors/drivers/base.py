@@ -1,0 +1,345 @@
+"""A NAPALM ``NetworkDriver`` built on our netmiko session (``open_cli``) and our templates.
+
+Everything vendor-specific is data: the commands and templates come from the vendor's
+``collectors/profiles/<vendor>/cli.toml``, the parsed rows share field names across vendors
+(``vendor_templates/``), so one class does the work and each vendor's subclass only names its
+vendor and the few habits that differ (how interface lines look, how libraries are called).
+
+Getters follow NAPALM's shapes (``get_facts``, ``get_environment``, ``get_config``) plus two of
+ours in the same style: ``get_signatures`` and ``get_licences``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, ClassVar
+
+from napalm.base import NetworkDriver
+from netmiko.base_connection import BaseConnection
+
+from agent.errors import NetmonError
+from collectors.cli import CliError, cli_profile, open_cli
+from collectors.cli.parse import (
+    clean_output,
+    component_ok,
+    duration_seconds,
+    iso_date,
+    number,
+    parse,
+    percent,
+    to_bytes,
+)
+from collectors.profiles import get_profile
+
+log = logging.getLogger(__name__)
+
+# Library names as the boxes print them -> the kind of library netmon reports. First match
+# wins, so the more specific words come first ("anti-spam" before "av").
+LIBRARY_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("spam", re.compile(r"spam|垃圾邮件", re.I)),
+    ("audit", re.compile(r"audit|审计", re.I)),
+    ("ids", re.compile(r"\bids\b|ids-|入侵检测", re.I)),
+    ("ips", re.compile(r"\bips\b|ips-|入侵防御", re.I)),
+    ("av", re.compile(r"\bav\b|av-|virus|病毒", re.I)),
+    ("url", re.compile(r"url|网址", re.I)),
+    ("app", re.compile(r"\bapp|应用", re.I)),
+    ("engine", re.compile(r"engine|引擎", re.I)),
+)
+
+
+class DriverError(NetmonError):
+    """A getter could not do its job on a device (names the device, command and why)."""
+
+
+def library_kind(name: str) -> str:
+    """ips / ids / av / url / app / spam / audit / engine, or "other" for a name we do not know."""
+    for kind, pattern in LIBRARY_KINDS:
+        if pattern.search(name):
+            return kind
+    return "other"
+
+
+class NetmonCliDriver(NetworkDriver):
+    """One vendor's CLI as a NAPALM driver; subclasses set ``vendor``."""
+
+    vendor: ClassVar[str] = ""
+    #: How the running configuration names an interface (group 1 is its name).
+    interface_line: ClassVar[re.Pattern[str]] = re.compile(r"^interface\s+(\S+)", re.M)
+    #: How long the configuration may take to arrive (large configurations, slow boxes).
+    config_read_timeout: ClassVar[float] = 60
+
+    def __init__(
+        self,
+        hostname: str,
+        username: str,
+        password: str,
+        timeout: int = 60,
+        optional_args: dict[str, Any] | None = None,
+    ) -> None:
+        options = dict(optional_args or {})
+        self.hostname = hostname
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.port = int(options.get("port", 22))
+        self.device_name = str(options.get("device_name") or f"{hostname}:{self.port}")
+        self.model = str(options.get("model", ""))
+        self.family = str(options.get("family", "")) or self._family_of(self.model)
+        self.device: BaseConnection | None = None
+        self.profile = cli_profile(self.vendor)
+        self._outputs: dict[str, str] = {}
+
+    def _family_of(self, model: str) -> str:
+        info = get_profile(self.vendor).models.get(model) if model else None
+        return info.family if info else ""
+
+    # -- session ------------------------------------------------------------------------
+    def open(self) -> None:
+        self.device = open_cli(
+            self.vendor,
+            self.hostname,
+            self.port,
+            self.username,
+            self.password,
+            timeout=float(self.timeout),
+            device_name=self.device_name,
+        )
+
+    def close(self) -> None:
+        if self.device is None:
+            return
+        try:
+            self.device.disconnect()
+        except (OSError, EOFError) as error:  # already gone: nothing left to close
+            log.debug("ssh close failed", extra={"device": self.device_name, "error": str(error)})
+        finally:
+            self.device = None
+
+    def is_alive(self) -> dict[str, bool]:  # type: ignore[override]
+        if self.device is None:
+            return {"is_alive": False}
+        try:
+            return {"is_alive": bool(self.device.is_alive())}
+        except (OSError, EOFError):
+            return {"is_alive": False}
+
+    def _session(self) -> BaseConnection:
+        if self.device is None:
+            raise CliError(
+                f"{self.device_name}: no open session (call open() first)",
+                device=self.device_name,
+                reason="closed",
+            )
+        return self.device
+
+    def run(self, command_name: str, *, read_timeout: float = 30) -> str:
+        """The cleaned output of one profile command; each command text runs once per getter
+        (fans, power and temperature share one command on several vendors)."""
+        command = self.profile.commands.get(command_name)
+        if command is None:
+            raise DriverError(
+                f"{self.device_name}: collectors/profiles/{self.vendor}/cli.toml names no "
+                f"{command_name!r} command"
+            )
+        if command not in self._outputs:
+            output = self._session().send_command(command, read_timeout=read_timeout)
+            text = clean_output(str(output))
+            for pattern in self.profile.error_patterns:
+                found = re.search(pattern, text, re.M)
+                if found:
+                    start = text.rfind("\n", 0, found.start()) + 1
+                    end = text.find("\n", found.end())
+                    line = text[start : end if end != -1 else len(text)].strip()
+                    raise DriverError(f"{self.device_name}: {command!r} was refused: {line}")
+            self._outputs[command] = text
+        return self._outputs[command]
+
+    def rows(self, command_name: str, *, allow_empty: bool = False) -> list[dict[str, str]]:
+        return parse(
+            self.vendor,
+            command_name,
+            self.run(command_name),
+            family=self.family_for_templates(),
+            allow_empty=allow_empty,
+        )
+
+    def family_for_templates(self) -> str | None:
+        return self.family or None
+
+    def _fresh(self) -> None:
+        """Forget outputs of an earlier getter: every getter reads the device anew."""
+        self._outputs = {}
+
+    # -- NAPALM getters -----------------------------------------------------------------
+    def get_facts(self) -> dict[str, Any]:  # type: ignore[override]
+        self._fresh()
+        version = self.rows("version")[0]
+        hostname = self.hostname_from_prompt()
+        config = self.run("running_config", read_timeout=self.config_read_timeout)
+        interfaces = list(dict.fromkeys(self.interface_line.findall(config)))
+        uptime = duration_seconds(version.get("uptime"), version.get("uptime_tail"))
+        display = get_profile(self.vendor).display_name
+        return {
+            "vendor": display.split()[0],
+            "model": version.get("model") or self.model,
+            "os_version": version.get("os_version", ""),
+            "serial_number": version.get("serial", ""),
+            "hostname": hostname,
+            "fqdn": hostname,
+            "uptime": float(uptime) if uptime is not None else -1.0,
+            "interface_list": interfaces,
+        }
+
+    def hostname_from_prompt(self) -> str:
+        prompt = str(self._session().base_prompt or "")
+        return prompt.strip().strip("[]<>")
+
+    def get_environment(self) -> dict[str, Any]:  # type: ignore[override]
+        self._fresh()
+        return {
+            "fans": self.environment_fans(),
+            "power": self.environment_power(),
+            "temperature": self.environment_temperature(),
+            "cpu": self.environment_cpu(),
+            "memory": self.environment_memory(),
+        }
+
+    @staticmethod
+    def _name(row: dict[str, str], key: str, word: str) -> str:
+        """A component name: "fan1" as printed, or "Slot 1 Fan 2" built from numbered rows."""
+        value = row.get(key, "")
+        if not value.isdigit():
+            return value
+        where = " ".join(
+            f"{label} {row[field]}"
+            for field, label in (("unit", "Unit"), ("slot", "Slot"))
+            if row.get(field)
+        )
+        return f"{where} {word} {value}".strip()
+
+    def environment_fans(self) -> dict[str, dict[str, bool]]:
+        fans: dict[str, dict[str, bool]] = {}
+        for row in self.rows("fans"):
+            fans[self._name(row, "fan", "Fan")] = {"status": bool(component_ok(row["status"]))}
+        return fans
+
+    def environment_power(self) -> dict[str, dict[str, Any]]:
+        power: dict[str, dict[str, Any]] = {}
+        for row in self.rows("power"):
+            watts = number(row.get("power_w"))
+            power[self._name(row, "psu", "Power")] = {
+                "status": bool(component_ok(row["status"])),
+                "capacity": -1.0,  # none of the fleet prints a rated capacity
+                "output": watts if watts is not None else -1.0,
+            }
+        return power
+
+    def environment_temperature(self) -> dict[str, dict[str, Any]]:
+        sensors: dict[str, dict[str, Any]] = {}
+        for row in self.rows("temperature"):
+            celsius = number(row.get("celsius"))
+            if celsius is None:
+                continue
+            alert = number(row.get("alert_c"))
+            critical = number(row.get("critical_c"))
+            name = " ".join(
+                part
+                for part in (
+                    f"Slot {row['slot']}" if row.get("slot") else "",
+                    row.get("sensor", "") if row.get("sensor", "NA") != "NA" else "",
+                )
+                if part
+            )
+            sensors[name or "temperature"] = {
+                "temperature": celsius,
+                "is_alert": alert is not None and celsius >= alert,
+                "is_critical": critical is not None and celsius >= critical,
+            }
+        return sensors
+
+    def environment_cpu(self) -> dict[str | int, dict[str, float]]:
+        cpu: dict[str | int, dict[str, float]] = {}
+        for index, row in enumerate(self.rows("cpu")):
+            usage = percent(row.get("cpu_percent"))
+            if usage is not None:
+                cpu[index] = {"%usage": usage}
+        return cpu
+
+    def environment_memory(self) -> dict[str, int]:
+        row = self.rows("memory")[0]
+        unit = row.get("memory_unit") or "bytes"
+        total = to_bytes(row.get("memory_total"), unit)
+        used = to_bytes(row.get("memory_used"), unit)
+        free = to_bytes(row.get("memory_free"), unit)
+        used_percent = percent(row.get("memory_used_percent"))
+        free_percent = percent(row.get("memory_free_percent"))
+        if used is None and total is not None:
+            if free is not None:
+                used = total - free
+            elif used_percent is not None:
+                used = round(total * used_percent / 100)
+            elif free_percent is not None:
+                used = round(total * (100 - free_percent) / 100)
+        # NAPALM's available_ram is the total usable memory (its IOS driver: free + used).
+        return {"available_ram": total if total is not None else -1, "used_ram": used or 0}
+
+    def get_config(  # type: ignore[override]
+        self,
+        retrieve: str = "all",
+        full: bool = False,
+        sanitized: bool = False,
+        format: str = "text",
+    ) -> dict[str, str]:
+        if retrieve not in ("all", "running", "startup", "candidate"):
+            raise DriverError(
+                f"get_config: retrieve={retrieve!r}; use all, running, startup or candidate"
+            )
+        if sanitized:
+            raise NotImplementedError("masking secrets is the configuration collector's job")
+        self._fresh()
+        config = {"running": "", "startup": "", "candidate": ""}
+        if retrieve in ("all", "running"):
+            text = self.run("running_config", read_timeout=self.config_read_timeout)
+            config["running"] = text.strip("\n") + "\n"
+        # The fleet's security boxes have no documented startup-configuration command, and the
+        # switches' saved configuration is not collected: startup and candidate stay empty.
+        return config
+
+    # -- ours, in the same style --------------------------------------------------------
+    def get_sessions(self) -> int | None:
+        """Current sessions (connections) of a security box; None where the box has none."""
+        self._fresh()
+        if "sessions" not in self.profile.commands:
+            return None
+        found = number(self.rows("sessions")[0].get("sessions"))
+        return int(found) if found is not None else None
+
+    def get_signatures(self) -> list[dict[str, str | None]]:
+        """Signature libraries: {library, version, release_date (YYYY-MM-DD or None), raw}."""
+        self._fresh()
+        if "signatures" not in self.profile.commands:
+            return []  # the box has no signature libraries (switches)
+        return [
+            {
+                "library": library_kind(row["library"]),
+                "version": row.get("version", ""),
+                "release_date": iso_date(row.get("release_date")),
+                "raw": row["library"],
+            }
+            for row in self.rows("signatures", allow_empty=True)
+        ]
+
+    def get_licences(self) -> list[dict[str, str | None]]:
+        """Licences: {feature, expires (YYYY-MM-DD or None when it never expires), status}."""
+        self._fresh()
+        if "licences" not in self.profile.commands:
+            return []
+        return [
+            {
+                "feature": row["feature"],
+                "expires": iso_date(row.get("expires")),
+                "status": row.get("status", "").lower(),
+            }
+            for row in self.rows("licences", allow_empty=True)
+        ]

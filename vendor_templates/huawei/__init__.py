@@ -1,0 +1,1 @@
+"""TextFSM templates for huawei CLI output (a package so that setuptools ships the files)."""
