@@ -1,20 +1,29 @@
 """The health collector: what the daemon calls, per device, for reachability and health.
 
 SNMP gives almost everything (``collectors/snmp/health.py`` reads what the vendor profile's
-``snmp.toml`` names). The collector bounds how many devices are polled at once, so a fleet-wide
-poll never floods the network or a slow box, and turns any failure of one device into that
-device's snapshot saying so, never an exception that stops the others.
+``snmp.toml`` names). The CLI (``collectors/cli_health.py``) gives the software version on first
+contact (and after a reboot) and fills in what SNMP could not read. The collector bounds how
+many devices are polled at once over SNMP and over SSH, so a fleet-wide poll never floods the
+network or a slow box, and turns any failure of one device into that device's snapshot saying
+so, never an exception that stops the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from agent.errors import NetmonError
 from collectors.base import HealthSnapshot
+from collectors.cli_health import (
+    CLI_FILLABLE,
+    fill_from_environment,
+    model_mismatch,
+    read_cli_health,
+)
 from collectors.counters import CounterTracker
 from collectors.snmp.client import SnmpClient
 from collectors.snmp.health import SnmpHealthReader
@@ -27,6 +36,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SNMP_CONCURRENCY = 32
+DEFAULT_SSH_CONCURRENCY = 8
+# A fallback session should not hold a poll for the inventory's full SSH timeout.
+CLI_FALLBACK_TIMEOUT_S = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Facts:
+    software_version: str | None
+    mismatch: str | None
+    uptime_seconds: float | None
 
 
 class HealthCollector:
@@ -38,11 +57,16 @@ class HealthCollector:
         *,
         counters: CounterTracker | None = None,
         concurrency: int = DEFAULT_SNMP_CONCURRENCY,
+        ssh_concurrency: int = DEFAULT_SSH_CONCURRENCY,
+        use_cli: bool = True,
     ) -> None:
         self.client = client or SnmpClient()
         self.counters = counters or CounterTracker()
         self.reader = SnmpHealthReader(self.client, self.counters)
+        self.use_cli = use_cli
         self._slots = asyncio.Semaphore(concurrency)
+        self._ssh_slots = asyncio.Semaphore(ssh_concurrency)
+        self._facts: dict[str, _Facts] = {}
 
     async def collect(self, device: Device) -> HealthSnapshot:
         try:
@@ -56,12 +80,67 @@ class HealthCollector:
             snapshot = await self.reader.read(
                 device.name, device.vendor, device.model, target, plan
             )
+        if self.use_cli:
+            await self._use_cli(device, snapshot)
         if snapshot.identity.mismatch:
             log.warning(
                 "device identity mismatch",
                 extra={"device": device.name, "mismatch": snapshot.identity.mismatch},
             )
         return snapshot
+
+    async def _use_cli(self, device: Device, snapshot: HealthSnapshot) -> None:
+        known = self._facts.get(device.name)
+        rebooted = (
+            known is not None
+            and known.uptime_seconds is not None
+            and snapshot.uptime_seconds is not None
+            and snapshot.uptime_seconds < known.uptime_seconds
+        )
+        need_facts = known is None or rebooted
+        need_environment = not snapshot.reachable or any(
+            name in snapshot.unreadable for name in CLI_FILLABLE
+        )
+        if need_facts or need_environment:
+            quick = (
+                dataclasses.replace(
+                    device,
+                    ssh=dataclasses.replace(
+                        device.ssh, timeout=min(device.ssh.timeout, CLI_FALLBACK_TIMEOUT_S)
+                    ),
+                )
+                if dataclasses.is_dataclass(device)
+                else device
+            )
+            async with self._ssh_slots:
+                cli = await asyncio.to_thread(
+                    read_cli_health, quick, facts=need_facts, environment=need_environment
+                )
+            snapshot.unreadable.update(
+                {k: v for k, v in cli.errors.items() if snapshot.reachable or k != "cli"}
+            )
+            if cli.rtt_seconds is not None:
+                snapshot.ssh_rtt_seconds = cli.rtt_seconds
+            if need_facts and "software_version" not in cli.errors:
+                known = _Facts(
+                    cli.software_version,
+                    model_mismatch(device.model, cli.model),
+                    snapshot.uptime_seconds,
+                )
+                self._facts[device.name] = known
+            if cli.environment is not None:
+                fill_from_environment(snapshot, cli.environment)
+        if known is not None:
+            identity = snapshot.identity
+            snapshot.identity = dataclasses.replace(
+                identity,
+                software_version=known.software_version,
+                mismatch=identity.mismatch or known.mismatch,
+            )
+            if snapshot.uptime_seconds is not None:
+                self._facts[device.name] = dataclasses.replace(
+                    known, uptime_seconds=snapshot.uptime_seconds
+                )
 
     async def collect_all(self, devices: list[Device]) -> list[HealthSnapshot]:
         """Every device at once (bounded by the semaphore); results in the devices' order."""

@@ -161,13 +161,19 @@ def test_an_unreachable_device_never_delays_the_others(
     started = time.monotonic()
     snapshots = asyncio.run(HealthCollector().collect_all(lab_devices))
     elapsed = time.monotonic() - started
-    bad = {d.name for d in down} | {lab_devices[0].name}
+    dead = {d.name for d in down}
     for device, snapshot in zip(lab_devices, snapshots, strict=True):
-        if device.name in bad:
+        if device.name in dead:
             assert not snapshot.reachable
             assert "timeout" in snapshot.unreadable["snmp"]
+        elif device.name == lab_devices[0].name:
+            # SNMP is silent but SSH answers: up, with SNMP's failure said and the CLI's values.
+            assert snapshot.reachable
+            assert "timeout" in snapshot.unreadable["snmp"]
+            assert snapshot.cpu_ratio is not None
         else:
             assert snapshot.reachable, (device.name, snapshot.unreadable)
+            assert snapshot.unreadable == {}, device.name
             assert snapshot.cpu_ratio is not None
     # The dead ones cost their own timeout (2 s x 2 attempts), in parallel with the rest: the
     # whole fleet is not serialised behind them. Generous bound: this is not a timing test.
@@ -180,3 +186,38 @@ def test_a_slow_device_still_answers(clean_lab: Lab, lab_devices: list[Device]) 
     snapshot = asyncio.run(HealthCollector().collect(device))
     assert snapshot.reachable
     assert snapshot.snmp_rtt_seconds is not None and snapshot.snmp_rtt_seconds >= 1.0
+
+
+@pytest.mark.parametrize("model", ["S5500", "LS-5560-54C-EI", "S5700", "NGFW4000", "SASNX3-GL2100"])
+def test_first_contact_reads_the_software_version_over_ssh(
+    model: str, clean_lab: Lab, lab_devices: list[Device]
+) -> None:
+    device = _device_of(model, lab_devices)
+    snapshot = asyncio.run(HealthCollector().collect(device))
+    assert snapshot.identity.software_version
+    assert snapshot.identity.mismatch is None
+    assert snapshot.ssh_rtt_seconds is not None
+
+
+def test_without_snmp_the_cli_fills_in_the_health(
+    clean_lab: Lab, lab_devices: list[Device]
+) -> None:
+    device = _device_of("USG-FW-310-T-NF1600", lab_devices)
+    clean_lab.set_fault(device.name, "snmp-timeout")
+    clean_lab.set_fault(device.name, "fan-fail")
+    snapshot = asyncio.run(HealthCollector().collect(device))
+    assert snapshot.reachable  # SSH answers
+    assert "timeout" in snapshot.unreadable["snmp"]
+    assert snapshot.cpu_ratio is not None and 0 < snapshot.cpu_ratio < 1
+    assert snapshot.memory_ratio is not None
+    assert snapshot.temperatures
+    assert snapshot.fans[0].state == "failed"
+    assert {"cpu", "memory", "temperature", "fans", "psus"}.isdisjoint(snapshot.unreadable)
+
+
+def test_a_down_device_is_down_on_both_protocols(clean_lab: Lab, lab_devices: list[Device]) -> None:
+    device = _device_of("S3600", lab_devices)
+    clean_lab.set_fault(device.name, "down")
+    snapshot = asyncio.run(HealthCollector().collect(device))
+    assert not snapshot.reachable
+    assert "snmp" in snapshot.unreadable and "software_version" in snapshot.unreadable

@@ -1,0 +1,95 @@
+"""From store to file: read the period (query layer), build the kind's document, render it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.errors import NetmonError
+from agent.reports import FORMATS, REPORT_KINDS, daily, maintenance, monthly, upgrades
+from agent.reports.data import ReportData, load_report_data
+from agent.reports.document import Document
+from agent.reports.period import Period
+from agent.reports.settings import ReportSettings
+from agent.reports.text import Text
+from agent.store.engine import Store
+
+Builder = Callable[[ReportData, Text, ReportSettings], Document]
+BUILDERS: dict[str, Builder] = {
+    "monthly": monthly.build,
+    "daily": daily.build,
+    "upgrades": upgrades.build,
+    "maintenance": maintenance.build,
+}
+
+
+class ReportError(NetmonError):
+    """A report cannot be written (unknown kind or format, output path unusable)."""
+
+
+def build_document(kind: str, data: ReportData, lang: str, settings: ReportSettings) -> Document:
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"unknown report {kind!r}; choose one of {', '.join(REPORT_KINDS)}")
+    return BUILDERS[kind](data, Text(lang, data.period), settings)
+
+
+def read_data(store: Store, period: Period, generated_at: dt.datetime | None = None) -> ReportData:
+    with store.session() as session:
+        return load_report_data(session, period, generated_at)
+
+
+def default_output(kind: str, period: Period, fmt: str, lang: str) -> Path:
+    label = period.label.replace("..", "_")
+    suffix = "" if lang == "zh" else f".{lang}"
+    return Path(f"netmon-{kind}-{label}{suffix}.{fmt}")
+
+
+def write_document(
+    document: Document, fmt: str, out: Path, generated_at: dt.datetime | None = None
+) -> list[Path]:
+    """Write ``document`` as ``fmt`` to ``out``; returns every file written (Markdown adds
+    its charts in ``<name>_files/``)."""
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not out.parent.is_dir():
+        raise ReportError(f"cannot write {out}: directory {out.parent} does not exist")
+    written = [out]
+    try:
+        if fmt == "docx":
+            from agent.reports.render_docx import render_docx
+
+            out.write_bytes(render_docx(document, generated_at))
+        elif fmt == "html":
+            from agent.reports.render_html import render_html
+
+            out.write_text(render_html(document), encoding="utf-8")
+        else:
+            from agent.reports.render_md import render_markdown
+
+            assets_dir = f"{out.stem}_files"
+            text, assets = render_markdown(document, assets_dir)
+            if assets:
+                (out.parent / assets_dir).mkdir(exist_ok=True)
+            for name, png in assets.items():
+                (out.parent / name).write_bytes(png)
+                written.append(out.parent / name)
+            out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ReportError(f"cannot write {out}: {error.strerror}") from None
+    return written
+
+
+def make_report(
+    store: Store,
+    kind: str,
+    period: Period,
+    fmt: str,
+    out: Path,
+    lang: str,
+    settings: ReportSettings,
+    generated_at: dt.datetime | None = None,
+) -> list[Path]:
+    data = read_data(store, period, generated_at)
+    document = build_document(kind, data, lang, settings)
+    return write_document(document, fmt, out, data.generated_at)

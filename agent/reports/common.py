@@ -1,0 +1,166 @@
+"""Pieces several reports share: the cover, the "no data" section, and table rows for
+events, outages, configuration changes, upgrades and faults."""
+
+from __future__ import annotations
+
+from agent.reports.data import (
+    ComponentFault,
+    ConfigChangeRow,
+    DeviceInfo,
+    EventRow,
+    Outage,
+    ReportData,
+    UpgradeRow,
+)
+from agent.reports.document import Document, Paragraph, Table
+from agent.reports.settings import ReportSettings
+from agent.reports.text import Text
+
+
+def new_document(kind: str, data: ReportData, text: Text, settings: ReportSettings) -> Document:
+    cover = [
+        (text("cover.agency"), settings.agency),
+        (text("cover.contractor"), settings.contractor),
+        (text("cover.period"), text.period_text()),
+        (text("cover.generated"), text.time(data.generated_at)),
+        (text("cover.source"), text("cover.source_value")),
+    ]
+    return Document(title=text(f"title.{kind}"), cover=cover, lang=text.lang)
+
+
+def add_empty_notice(document: Document, text: Text) -> Document:
+    """What a report over a period without any data says instead of failing."""
+    document.section(text("empty.title")).add(
+        Paragraph(text("empty.text", period=text.period_text()), style="warning")
+    )
+    return document
+
+
+def device_heading(info: DeviceInfo, text: Text) -> str:
+    return text("device.heading", name=info.name, vendor=text.vendor(info.vendor), model=info.model)
+
+
+def event_rows(
+    events: list[EventRow], outages: list[Outage], data: ReportData, text: Text
+) -> list[tuple[str, str, str, str, str]]:
+    """Alerts and outages of one device, oldest first: time, severity, what, state, duration."""
+    end = data.period.end
+    rows: list[tuple[object, tuple[str, str, str, str, str]]] = []
+    for event in events:
+        closed = event.closed_before(end)
+        state = text.event_state("closed" if closed else event.state)
+        duration = text.duration(event.duration(end)) + ("" if closed else text("open_suffix"))
+        rows.append(
+            (
+                event.occurred_at,
+                (
+                    text.time(event.occurred_at),
+                    text.severity(event.severity),
+                    event.message,
+                    state,
+                    duration,
+                ),
+            )
+        )
+    for outage in outages:
+        state = text("still_down") if outage.end is None else text.event_state("closed")
+        rows.append(
+            (
+                outage.start,
+                (
+                    text.time(outage.start),
+                    text.severity("major"),
+                    text("events.outage", count=outage.failed_samples),
+                    state,
+                    text.duration(outage.duration(end)),
+                ),
+            )
+        )
+    rows.sort(key=lambda row: row[0])  # type: ignore[arg-type,return-value]
+    return [row for _, row in rows]
+
+
+def events_table(rows: list[tuple[str, str, str, str, str]], text: Text) -> Table:
+    return Table(
+        (
+            text("events.time"),
+            text("events.severity"),
+            text("events.what"),
+            text("events.state"),
+            text("events.duration"),
+        ),
+        tuple(rows),
+        caption=text("events.caption"),
+    )
+
+
+def change_summary(change: ConfigChangeRow, text: Text) -> str:
+    counts = text("changes.lines_value", added=change.lines_added, removed=change.lines_removed)
+    return "; ".join((counts, *change.changed_lines))
+
+
+def changes_table(changes: list[ConfigChangeRow], text: Text, *, with_device: bool) -> Table:
+    headers = (
+        text("changes.version"),
+        text("changes.time"),
+        text("changes.lines"),
+        text("changes.approver"),
+        text("changes.approved_at"),
+        text("changes.note"),
+    )
+    rows = []
+    for change in changes:
+        row = (
+            f"v{change.sequence}",
+            text.time(change.collected_at),
+            text("changes.lines_value", added=change.lines_added, removed=change.lines_removed),
+            change.approved_by or text("changes.unapproved"),
+            text.time(change.approved_at),
+            change.approval_note or text("dash"),
+        )
+        rows.append((change.device, *row) if with_device else row)
+    if with_device:
+        headers = (text("events.device"), *headers)
+    return Table(headers, tuple(rows), caption=text("changes.caption"))
+
+
+def upgrade_row(upgrade: UpgradeRow, text: Text) -> tuple[str, str, str, str, str]:
+    item = text.library(upgrade.item) if upgrade.category != "licence" else upgrade.item
+    return (
+        text.date(upgrade.at),
+        text(f"category.{upgrade.category}"),
+        item,
+        upgrade.from_value,
+        upgrade.to_value,
+    )
+
+
+def upgrade_headers(text: Text) -> tuple[str, ...]:
+    return (
+        text("upgrades.date"),
+        text("upgrades.category"),
+        text("upgrades.item"),
+        text("upgrades.from"),
+        text("upgrades.to"),
+    )
+
+
+def fault_row(fault: ComponentFault, data: ReportData, text: Text) -> tuple[str, ...]:
+    cleared = text.time(fault.cleared_at) if fault.cleared_at else text("still_failed")
+    return (
+        fault.device,
+        text.component(fault.kind, fault.name),
+        text.time(fault.first_failed),
+        cleared,
+        text.duration((fault.cleared_at or data.period.end) - fault.first_failed),
+    )
+
+
+def fault_headers(text: Text) -> tuple[str, ...]:
+    return (
+        text("events.device"),
+        text("maintenance.component"),
+        text("maintenance.first"),
+        text("maintenance.cleared"),
+        text("events.duration"),
+    )

@@ -1,0 +1,761 @@
+"""The one query layer every report reads: the store's rows for a period, as typed models.
+
+``load_report_data(session, period)`` returns a ``ReportData`` holding everything any report
+needs; report modules never touch SQLAlchemy. Definitions the documents state and the tests
+check:
+
+- availability: reachable health samples / all health samples of the device in the period
+  (a device never polled has no availability, not 0%);
+- CPU / memory average and peak: mean and maximum of the sampled ratios (0..1);
+- an outage: consecutive unreachable samples, from the first of them to the next reachable
+  sample (still down when no reachable sample follows inside the period);
+- a configuration change: a stored configuration version other than a device's first, with
+  its collection time in the period; approved when it carries an approval;
+- an upgrade: a signature-library / software row (``signature_versions``) or a licence row
+  (``licences``) that follows an earlier row of the same device and library / feature, first
+  seen in the period. The first row ever seen for a library is where history starts, not an
+  upgrade. This reads the history tables only, so it works whether or not a separate upgrade
+  log exists;
+- a hardware fault: a fan or power supply reading ``failed``; it clears at the next sample
+  where the same component reads anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from agent.reports.period import Period
+from agent.store import repository as repo
+from agent.store.models import (
+    ComponentReading,
+    ConfigVersion,
+    Device,
+    Event,
+    HealthSample,
+    InterfaceReading,
+    Licence,
+    SignatureVersion,
+)
+
+# Libraries that are software (system image, detection engine) rather than signature data.
+SOFTWARE_LIBRARIES = frozenset({"software", "firmware", "system", "os", "engine"})
+# Inventory scope names and the contract's short codes mean the same service.
+SERVICE_ALIASES = {
+    "hardware": "HW",
+    "signatures": "SIG",
+    "tuning": "TUNE",
+    "HW": "HW",
+    "SIG": "SIG",
+    "TUNE": "TUNE",
+}
+CHANGED_LINES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str
+    vendor: str
+    model: str
+    kind: str
+    site: str
+    services: tuple[str, ...]  # contract codes: HW, SIG, TUNE
+
+    def has_service(self, code: str) -> bool:
+        return code in self.services
+
+
+@dataclass(frozen=True)
+class DailyFigures:
+    day: dt.date
+    cpu_avg: float | None
+    cpu_max: float | None
+    memory_avg: float | None
+    memory_max: float | None
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    kind: str  # fan | psu
+    name: str
+    status: str  # the last status seen in the period
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    device: str
+    samples: int
+    reachable_samples: int
+    cpu_avg: float | None
+    cpu_max: float | None
+    memory_avg: float | None
+    memory_max: float | None
+    temperature_max: float | None
+    daily: tuple[DailyFigures, ...] = ()
+    components: tuple[ComponentStatus, ...] = ()
+
+    @property
+    def availability(self) -> float | None:
+        return self.reachable_samples / self.samples if self.samples else None
+
+
+@dataclass(frozen=True)
+class Outage:
+    device: str
+    start: dt.datetime
+    end: dt.datetime | None  # None: still down when the period ended
+    failed_samples: int
+
+    def duration(self, until: dt.datetime) -> dt.timedelta:
+        return (self.end or until) - self.start
+
+
+@dataclass(frozen=True)
+class ComponentFault:
+    """One episode of a fan or power supply reading ``failed``."""
+
+    device: str
+    kind: str
+    name: str
+    first_failed: dt.datetime
+    last_failed: dt.datetime
+    failed_samples: int
+    cleared_at: dt.datetime | None  # None: still failed at the end of the period
+
+
+@dataclass(frozen=True)
+class InterfaceProblem:
+    device: str
+    if_index: int
+    name: str
+    samples: int
+    down_samples: int  # administratively up (or unknown) but operationally down
+    errors_added: int  # growth of in+out error counters over the period
+    discards_added: int
+
+
+@dataclass(frozen=True)
+class ConfigChangeRow:
+    device: str
+    sequence: int
+    collected_at: dt.datetime
+    lines_added: int
+    lines_removed: int
+    changed_lines: tuple[str, ...]
+    approved_at: dt.datetime | None
+    approved_by: str | None
+    approval_note: str | None
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+@dataclass(frozen=True)
+class ConfigDrift:
+    """A device whose newest configuration (at the end of the period) was never approved."""
+
+    device: str
+    sequence: int
+    collected_at: dt.datetime
+    baseline_sequence: int | None
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    device: str
+    library: str
+    version: str
+    release_date: dt.date | None
+    updated_at: dt.datetime  # when netmon first saw this version
+    age_days: int  # at the last day of the period, from the release date (else updated_at)
+
+    @property
+    def software(self) -> bool:
+        return self.library in SOFTWARE_LIBRARIES
+
+
+@dataclass(frozen=True)
+class UpgradeRow:
+    device: str
+    category: str  # signature | software | licence
+    item: str  # library or licence feature
+    from_value: str
+    to_value: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LicenceRow:
+    device: str
+    feature: str
+    expires_on: dt.date | None  # None: perpetual
+    days_left: int | None  # at the last day of the period
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    device: str | None
+    kind: str
+    severity: str
+    message: str
+    occurred_at: dt.datetime
+    state: str
+    closed_at: dt.datetime | None
+    acknowledged_by: str | None
+
+    def closed_before(self, moment: dt.datetime) -> bool:
+        return self.closed_at is not None and self.closed_at < moment
+
+    def duration(self, until: dt.datetime) -> dt.timedelta:
+        end = self.closed_at if self.closed_before(until) else until
+        return end - self.occurred_at  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class MaintenanceRow:
+    device: str
+    performed_on: dt.date
+    kind: str
+    description: str
+    engineer: str
+
+
+@dataclass
+class ReportData:
+    period: Period
+    generated_at: dt.datetime
+    devices: list[DeviceInfo]
+    health: dict[str, DeviceHealth]
+    outages: list[Outage] = field(default_factory=list)
+    faults: list[ComponentFault] = field(default_factory=list)
+    interfaces: list[InterfaceProblem] = field(default_factory=list)
+    config_changes: list[ConfigChangeRow] = field(default_factory=list)
+    drift: list[ConfigDrift] = field(default_factory=list)
+    signatures: list[SignatureRow] = field(default_factory=list)
+    upgrades: list[UpgradeRow] = field(default_factory=list)
+    licences: list[LicenceRow] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)  # raised in the period
+    events_closed: list[EventRow] = field(default_factory=list)  # closed in the period
+    events_open: list[EventRow] = field(default_factory=list)  # not closed at the end
+    maintenance: list[MaintenanceRow] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        """False when the store holds nothing at all for this period."""
+        return bool(
+            any(h.samples for h in self.health.values())
+            or self.config_changes
+            or self.upgrades
+            or self.events
+            or self.events_closed
+            or self.maintenance
+        )
+
+    @property
+    def total_samples(self) -> int:
+        return sum(h.samples for h in self.health.values())
+
+    @property
+    def fleet_availability(self) -> float | None:
+        total = self.total_samples
+        up = sum(h.reachable_samples for h in self.health.values())
+        return up / total if total else None
+
+    def for_device(self, name: str) -> DeviceSlice:
+        def mine(rows: Iterable[object]) -> list:  # type: ignore[type-arg]
+            return [row for row in rows if getattr(row, "device", None) == name]
+
+        return DeviceSlice(
+            outages=mine(self.outages),
+            faults=mine(self.faults),
+            interfaces=mine(self.interfaces),
+            config_changes=mine(self.config_changes),
+            drift=mine(self.drift),
+            signatures=mine(self.signatures),
+            upgrades=mine(self.upgrades),
+            licences=mine(self.licences),
+            events=mine(self.events),
+            maintenance=mine(self.maintenance),
+        )
+
+
+@dataclass(frozen=True)
+class DeviceSlice:
+    outages: list[Outage]
+    faults: list[ComponentFault]
+    interfaces: list[InterfaceProblem]
+    config_changes: list[ConfigChangeRow]
+    drift: list[ConfigDrift]
+    signatures: list[SignatureRow]
+    upgrades: list[UpgradeRow]
+    licences: list[LicenceRow]
+    events: list[EventRow]
+    maintenance: list[MaintenanceRow]
+
+
+def load_report_data(
+    session: Session, period: Period, generated_at: dt.datetime | None = None
+) -> ReportData:
+    """Everything the reports show for ``period``, read in one transaction."""
+    start, end = period.start, period.end
+    devices = devices_in_period(session, start, end)
+    names = {device.name for device in devices}
+    outages, daily = _reachability_and_daily(session, period)
+    components, faults = _components(session, start, end)
+    health = {
+        summary.device: DeviceHealth(
+            device=summary.device,
+            samples=summary.samples,
+            reachable_samples=summary.reachable_samples,
+            cpu_avg=summary.cpu_avg,
+            cpu_max=summary.cpu_max,
+            memory_avg=summary.memory_avg,
+            memory_max=summary.memory_max,
+            temperature_max=temperature,
+            daily=tuple(daily.get(summary.device, ())),
+            components=tuple(components.get(summary.device, ())),
+        )
+        for summary, temperature in _with_temperatures(session, start, end)
+        if summary.device in names
+    }
+    changes, drift = config_changes(session, start, end)
+    last_day = period.last_day
+    events, closed, still_open = _events(session, start, end)
+    return ReportData(
+        period=period,
+        generated_at=generated_at or repo.utcnow(),
+        devices=devices,
+        health=health,
+        outages=outages,
+        faults=faults,
+        interfaces=_interface_problems(session, start, end),
+        config_changes=changes,
+        drift=drift,
+        signatures=_signatures_at(session, end, last_day),
+        upgrades=_upgrades(session, start, end),
+        licences=_licences_at(session, end, last_day),
+        events=events,
+        events_closed=closed,
+        events_open=still_open,
+        maintenance=_maintenance(session, period),
+    )
+
+
+# --- devices and health --------------------------------------------------------------------
+
+
+def _services(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(SERVICE_ALIASES.get(value, value) for value in values)
+
+
+def devices_in_period(session: Session, start: dt.datetime, end: dt.datetime) -> list[DeviceInfo]:
+    """Devices the inventory listed at some time during ``[start, end)``, by name."""
+    query = (
+        select(Device)
+        .where(
+            Device.first_seen < end, or_(Device.retired_at.is_(None), Device.retired_at >= start)
+        )
+        .order_by(Device.name)
+    )
+    return [
+        DeviceInfo(row.name, row.vendor, row.model, row.kind, row.site, _services(row.services))
+        for row in session.scalars(query)
+    ]
+
+
+def _with_temperatures(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> list[tuple[repo.DeviceHealthSummary, float | None]]:
+    peaks = dict(
+        session.execute(
+            select(Device.name, func.max(ComponentReading.value))
+            .join(HealthSample, ComponentReading.sample_id == HealthSample.id)
+            .join(Device, HealthSample.device_id == Device.id)
+            .where(
+                ComponentReading.kind == "temperature",
+                HealthSample.sampled_at >= start,
+                HealthSample.sampled_at < end,
+            )
+            .group_by(Device.name)
+        ).all()
+    )
+    return [
+        (summary, peaks.get(summary.device)) for summary in repo.health_summary(session, start, end)
+    ]
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _reachability_and_daily(
+    session: Session, period: Period
+) -> tuple[list[Outage], dict[str, list[DailyFigures]]]:
+    rows = session.execute(
+        select(
+            Device.name,
+            HealthSample.sampled_at,
+            HealthSample.reachable,
+            HealthSample.cpu_ratio,
+            HealthSample.memory_ratio,
+        )
+        .join(Device, HealthSample.device_id == Device.id)
+        .where(HealthSample.sampled_at >= period.start, HealthSample.sampled_at < period.end)
+        .order_by(Device.name, HealthSample.sampled_at, HealthSample.id)
+    ).all()
+    outages: list[Outage] = []
+    per_day: dict[str, dict[dt.date, tuple[list[float], list[float]]]] = defaultdict(dict)
+    down_since: dict[str, tuple[dt.datetime, int]] = {}
+    current = None
+    for name, sampled_at, reachable, cpu, memory in rows:
+        if name != current and current in down_since:
+            first, count = down_since.pop(current)
+            outages.append(Outage(current, first, None, count))
+        current = name
+        if not reachable:
+            first, count = down_since.get(name, (sampled_at, 0))
+            down_since[name] = (first, count + 1)
+        elif name in down_since:
+            first, count = down_since.pop(name)
+            outages.append(Outage(name, first, sampled_at, count))
+        day = period.local(sampled_at).date()
+        cpus, memories = per_day[name].setdefault(day, ([], []))
+        if cpu is not None:
+            cpus.append(cpu)
+        if memory is not None:
+            memories.append(memory)
+    for name, (first, count) in down_since.items():
+        outages.append(Outage(name, first, None, count))
+    daily = {
+        name: [
+            DailyFigures(
+                day,
+                _mean(cpus),
+                max(cpus, default=None),
+                _mean(memories),
+                max(memories, default=None),
+            )
+            for day, (cpus, memories) in sorted(days.items())
+        ]
+        for name, days in per_day.items()
+    }
+    outages.sort(key=lambda outage: (outage.start, outage.device))
+    return outages, daily
+
+
+def _components(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> tuple[dict[str, list[ComponentStatus]], list[ComponentFault]]:
+    """Each fan's and power supply's last status in the period, and its failure episodes."""
+    rows = session.execute(
+        select(
+            Device.name,
+            ComponentReading.kind,
+            ComponentReading.name,
+            ComponentReading.status,
+            HealthSample.sampled_at,
+        )
+        .join(HealthSample, ComponentReading.sample_id == HealthSample.id)
+        .join(Device, HealthSample.device_id == Device.id)
+        .where(
+            ComponentReading.kind.in_(("fan", "psu")),
+            HealthSample.sampled_at >= start,
+            HealthSample.sampled_at < end,
+        )
+        .order_by(
+            Device.name, ComponentReading.kind, ComponentReading.name, HealthSample.sampled_at
+        )
+    ).all()
+    last: dict[tuple[str, str, str], str] = {}
+    faults: list[ComponentFault] = []
+    open_episode: dict[tuple[str, str, str], tuple[dt.datetime, dt.datetime, int]] = {}
+    for device, kind, name, status, sampled_at in rows:
+        key = (device, kind, name)
+        last[key] = status
+        if status == "failed":
+            first, _, count = open_episode.get(key, (sampled_at, sampled_at, 0))
+            open_episode[key] = (first, sampled_at, count + 1)
+        elif key in open_episode:
+            first, latest, count = open_episode.pop(key)
+            faults.append(ComponentFault(device, kind, name, first, latest, count, sampled_at))
+    for (device, kind, name), (first, latest, count) in open_episode.items():
+        faults.append(ComponentFault(device, kind, name, first, latest, count, None))
+    statuses: dict[str, list[ComponentStatus]] = defaultdict(list)
+    for (device, kind, name), status in last.items():
+        statuses[device].append(ComponentStatus(kind, name, status))
+    faults.sort(key=lambda fault: (fault.first_failed, fault.device, fault.kind, fault.name))
+    return dict(statuses), faults
+
+
+def _interface_problems(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> list[InterfaceProblem]:
+    errors = func.coalesce(InterfaceReading.in_errors, 0) + func.coalesce(
+        InterfaceReading.out_errors, 0
+    )
+    discards = func.coalesce(InterfaceReading.in_discards, 0) + func.coalesce(
+        InterfaceReading.out_discards, 0
+    )
+    down = and_(
+        InterfaceReading.oper_up.is_(False),
+        or_(InterfaceReading.admin_up.is_(None), InterfaceReading.admin_up.is_(True)),
+    )
+    query = (
+        select(
+            Device.name,
+            InterfaceReading.if_index,
+            InterfaceReading.name,
+            func.count(InterfaceReading.id),
+            func.coalesce(func.sum(case((down, 1), else_=0)), 0),
+            func.max(errors) - func.min(errors),
+            func.max(discards) - func.min(discards),
+        )
+        .join(HealthSample, InterfaceReading.sample_id == HealthSample.id)
+        .join(Device, HealthSample.device_id == Device.id)
+        .where(HealthSample.sampled_at >= start, HealthSample.sampled_at < end)
+        .group_by(Device.name, InterfaceReading.if_index, InterfaceReading.name)
+        .order_by(Device.name, InterfaceReading.if_index)
+    )
+    problems = []
+    for (
+        device,
+        if_index,
+        name,
+        samples,
+        down_samples,
+        errors_added,
+        discards_added,
+    ) in session.execute(query):
+        problem = InterfaceProblem(
+            device,
+            if_index,
+            name,
+            int(samples),
+            int(down_samples),
+            int(errors_added or 0),
+            int(discards_added or 0),
+        )
+        if problem.down_samples or problem.errors_added or problem.discards_added:
+            problems.append(problem)
+    return problems
+
+
+# --- configurations (kept in one place: the config storage may change under issue 4) -----
+
+
+def _diff_summary(diff: str | None) -> tuple[int, int, tuple[str, ...]]:
+    added = removed = 0
+    shown: list[str] = []
+    for line in (diff or "").splitlines():
+        if line.startswith(("+++", "---")):
+            continue
+        if line.startswith(("+", "-")):
+            if line.startswith("+"):
+                added += 1
+            else:
+                removed += 1
+            if len(shown) < CHANGED_LINES_SHOWN:
+                shown.append(line)
+    return added, removed, tuple(shown)
+
+
+def config_changes(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> tuple[list[ConfigChangeRow], list[ConfigDrift]]:
+    """Configuration changes collected in ``[start, end)`` with their approvals, and the
+    devices whose newest configuration at ``end`` is an unapproved change."""
+    versions = session.execute(
+        select(ConfigVersion, Device.name)
+        .join(Device, ConfigVersion.device_id == Device.id)
+        .where(ConfigVersion.collected_at < end)
+        .order_by(Device.name, ConfigVersion.sequence)
+    ).all()
+    changes: list[ConfigChangeRow] = []
+    newest: dict[str, ConfigVersion] = {}
+    baseline: dict[str, int] = {}
+    for version, device in versions:
+        newest[device] = version
+        if version.approved_at is not None and version.approved_at < end:
+            baseline[device] = version.sequence
+        if version.sequence == 1 or version.collected_at < start:
+            continue
+        added, removed, shown = _diff_summary(version.diff)
+        approved = version.approved_at is not None and version.approved_at < end
+        changes.append(
+            ConfigChangeRow(
+                device=device,
+                sequence=version.sequence,
+                collected_at=version.collected_at,
+                lines_added=added,
+                lines_removed=removed,
+                changed_lines=shown,
+                approved_at=version.approved_at if approved else None,
+                approved_by=version.approved_by if approved else None,
+                approval_note=version.approval_note if approved else None,
+            )
+        )
+    drift = [
+        ConfigDrift(device, version.sequence, version.collected_at, baseline.get(device))
+        for device, version in newest.items()
+        if version.sequence > 1 and baseline.get(device) != version.sequence
+    ]
+    changes.sort(key=lambda change: (change.collected_at, change.device))
+    return changes, drift
+
+
+# --- signature libraries, software and licences --------------------------------------------
+
+
+def _age(last_day: dt.date, release: dt.date | None, seen: dt.datetime) -> int:
+    return (last_day - (release or seen.date())).days
+
+
+def _signatures_at(session: Session, end: dt.datetime, last_day: dt.date) -> list[SignatureRow]:
+    """Each device's library versions as they stood at ``end``."""
+    current: dict[tuple[str, str], SignatureVersion] = {}
+    for row, device in session.execute(
+        select(SignatureVersion, Device.name)
+        .join(Device, SignatureVersion.device_id == Device.id)
+        .where(SignatureVersion.first_seen < end)
+        .order_by(SignatureVersion.first_seen, SignatureVersion.id)
+    ):
+        current[(device, row.library)] = row
+    return [
+        SignatureRow(
+            device,
+            library,
+            row.version,
+            row.release_date,
+            row.first_seen,
+            _age(last_day, row.release_date, row.first_seen),
+        )
+        for (device, library), row in sorted(current.items())
+    ]
+
+
+def _licences_at(session: Session, end: dt.datetime, last_day: dt.date) -> list[LicenceRow]:
+    current: dict[tuple[str, str], Licence] = {}
+    for row, device in session.execute(
+        select(Licence, Device.name)
+        .join(Device, Licence.device_id == Device.id)
+        .where(Licence.first_seen < end)
+        .order_by(Licence.first_seen, Licence.id)
+    ):
+        current[(device, row.feature)] = row
+    return [
+        LicenceRow(
+            device,
+            feature,
+            row.expires_on,
+            None if row.expires_on is None else (row.expires_on - last_day).days,
+        )
+        for (device, feature), row in sorted(current.items())
+    ]
+
+
+def _upgrades(session: Session, start: dt.datetime, end: dt.datetime) -> list[UpgradeRow]:
+    upgrades: list[UpgradeRow] = []
+    previous: dict[tuple[str, str], str] = {}
+    for row, device in session.execute(
+        select(SignatureVersion, Device.name)
+        .join(Device, SignatureVersion.device_id == Device.id)
+        .where(SignatureVersion.first_seen < end)
+        .order_by(SignatureVersion.first_seen, SignatureVersion.id)
+    ):
+        key = (device, row.library)
+        if key in previous and row.first_seen >= start:
+            category = "software" if row.library in SOFTWARE_LIBRARIES else "signature"
+            upgrades.append(
+                UpgradeRow(
+                    device, category, row.library, previous[key], row.version, row.first_seen
+                )
+            )
+        previous[key] = row.version
+    expiries: dict[tuple[str, str], dt.date | None] = {}
+    for row, device in session.execute(
+        select(Licence, Device.name)
+        .join(Device, Licence.device_id == Device.id)
+        .where(Licence.first_seen < end)
+        .order_by(Licence.first_seen, Licence.id)
+    ):
+        key = (device, row.feature)
+        if key in expiries and row.first_seen >= start:
+            upgrades.append(
+                UpgradeRow(
+                    device,
+                    "licence",
+                    row.feature,
+                    _expiry_text(expiries[key]),
+                    _expiry_text(row.expires_on),
+                    row.first_seen,
+                )
+            )
+        expiries[key] = row.expires_on
+    upgrades.sort(key=lambda upgrade: (upgrade.device, upgrade.at, upgrade.category, upgrade.item))
+    return upgrades
+
+
+def _expiry_text(expires_on: dt.date | None) -> str:
+    return "-" if expires_on is None else expires_on.isoformat()
+
+
+# --- events and maintenance ----------------------------------------------------------------
+
+
+def _event_row(event: Event) -> EventRow:
+    return EventRow(
+        id=event.id,
+        device=None if event.device is None else event.device.name,
+        kind=event.kind,
+        severity=event.severity,
+        message=event.message,
+        occurred_at=event.occurred_at,
+        state=event.state,
+        closed_at=event.closed_at,
+        acknowledged_by=event.acknowledged_by,
+    )
+
+
+def _events(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> tuple[list[EventRow], list[EventRow], list[EventRow]]:
+    raised = [_event_row(event) for event in repo.events_between(session, start, end)]
+    closed = [
+        _event_row(event)
+        for event in session.scalars(
+            select(Event)
+            .where(Event.closed_at >= start, Event.closed_at < end)
+            .order_by(Event.closed_at, Event.id)
+        )
+    ]
+    still_open = [
+        _event_row(event)
+        for event in session.scalars(
+            select(Event)
+            .where(Event.occurred_at < end, or_(Event.closed_at.is_(None), Event.closed_at >= end))
+            .order_by(Event.occurred_at, Event.id)
+        )
+    ]
+    return raised, closed, still_open
+
+
+def _maintenance(session: Session, period: Period) -> list[MaintenanceRow]:
+    first = period.local_start.date()
+    after = period.last_day + dt.timedelta(days=1)
+    return [
+        MaintenanceRow(
+            record.device.name,
+            record.performed_on,
+            record.kind,
+            record.description,
+            record.engineer,
+        )
+        for record in repo.maintenance_records(session, first, after)
+    ]

@@ -1,0 +1,145 @@
+"""The period a report covers: a calendar month, a day, a range of days, or the last 24 hours.
+
+Periods are whole local days (the agency's time zone, Asia/Shanghai by default) turned into a
+half-open UTC range ``[start, end)``, which is what the store's queries take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from agent.errors import NetmonError
+
+log = logging.getLogger(__name__)
+
+# China has kept UTC+8 without daylight saving since 1991: a safe stand-in without tzdata.
+CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+class PeriodError(NetmonError):
+    """A --month, --date, --from or --to value that does not name a period."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime  # UTC, inclusive
+    end: dt.datetime  # UTC, exclusive
+    tz: dt.tzinfo
+    kind: str  # month | day | range | last24h
+    label: str  # 2026-04, 2026-04-15, 2026-04-01..2026-04-15, or the end time
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return self.start.astimezone(self.tz)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(self.tz)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last local day the period touches."""
+        return (self.local_end - dt.timedelta(microseconds=1)).date()
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.tz)
+
+
+def report_timezone(name: str) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name in ("Asia/Shanghai", "Asia/Chongqing", "PRC"):
+            log.warning("no tz database; using UTC+8", extra={"timezone": name})
+            return CHINA_STANDARD_TIME
+        raise PeriodError(f"unknown time zone {name!r} in the [report] settings") from None
+
+
+def _day(text: str, option: str) -> dt.date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise PeriodError(f"{option} {text!r}: expected a date as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f"{option} {text!r}: no such date") from None
+
+
+def _midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tz).astimezone(dt.UTC)
+
+
+def month_period(text: str, tz: dt.tzinfo) -> Period:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise PeriodError(f"--month {text!r}: expected a month as YYYY-MM, e.g. 2026-04")
+    year, month = int(match.group(1)), int(match.group(2))
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return Period(_midnight(first, tz), _midnight(following, tz), tz, "month", text)
+
+
+def day_period(text: str, tz: dt.tzinfo) -> Period:
+    day = _day(text, "--date")
+    return Period(
+        _midnight(day, tz), _midnight(day + dt.timedelta(days=1), tz), tz, "day", day.isoformat()
+    )
+
+
+def range_period(first: str, last: str, tz: dt.tzinfo) -> Period:
+    """``--from`` .. ``--to``, both days included."""
+    start, stop = _day(first, "--from"), _day(last, "--to")
+    if stop < start:
+        raise PeriodError(f"--to {last} is before --from {first}")
+    return Period(
+        _midnight(start, tz),
+        _midnight(stop + dt.timedelta(days=1), tz),
+        tz,
+        "range",
+        f"{start.isoformat()}..{stop.isoformat()}",
+    )
+
+
+def last_24_hours(now: dt.datetime, tz: dt.tzinfo) -> Period:
+    end = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    label = end.astimezone(tz).strftime("%Y-%m-%d-%H%M")
+    return Period(end - dt.timedelta(hours=24), end, tz, "last24h", label)
+
+
+def previous_month(now: dt.datetime, tz: dt.tzinfo) -> Period:
+    local = now.astimezone(tz)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return month_period(f"{year:04d}-{month:02d}", tz)
+
+
+def choose_period(
+    kind: str,
+    *,
+    month: str | None,
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+) -> Period:
+    """The period the options name; without options, the daily report covers the last 24
+    hours and every other report the previous calendar month."""
+    given = [name for name, value in (("--month", month), ("--date", date)) if value]
+    if first or last:
+        given.append("--from/--to")
+    if len(given) > 1:
+        raise PeriodError(f"give one period, not {' and '.join(given)}")
+    if month:
+        return month_period(month, tz)
+    if date:
+        return day_period(date, tz)
+    if first or last:
+        if not (first and last):
+            raise PeriodError("--from and --to go together")
+        return range_period(first, last, tz)
+    if kind == "daily":
+        return last_24_hours(now, tz)
+    return previous_month(now, tz)

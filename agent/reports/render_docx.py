@@ -1,0 +1,175 @@
+"""Word (.docx, python-docx): what the agency receives. A4, a cover page, numbered headings,
+gridded tables with a shaded header row, charts as pictures, page numbers in the footer.
+
+Chinese text uses the fonts Chinese offices expect (宋体 body, 黑体 headings); Word maps them
+on Windows, LibreOffice substitutes an installed CJK font.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.styles.style import BaseStyle
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from agent.reports.document import BulletList, Chart, Document, Paragraph, Table
+
+BODY_FONT = ("Times New Roman", "宋体")
+HEADING_FONT = ("Arial", "黑体")
+HEADER_FILL = "E8EEF5"
+
+
+def _font(style: BaseStyle, latin: str, east_asian: str, size: float | None = None) -> None:
+    font = style.font  # type: ignore[attr-defined]
+    font.name = latin
+    if size is not None:
+        font.size = Pt(size)
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    fonts.set(qn("w:eastAsia"), east_asian)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+
+
+def _set_up(docx: object, document: Document, generated_at: dt.datetime | None) -> None:
+    section = docx.sections[0]  # type: ignore[attr-defined]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    styles = docx.styles  # type: ignore[attr-defined]
+    _font(styles["Normal"], *BODY_FONT, size=10.5)
+    for level, size in ((1, 16), (2, 14), (3, 12), (4, 11)):
+        style = styles[f"Heading {level}"]
+        _font(style, *HEADING_FONT, size=size)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.bold = True
+    _font(styles["Title"], *HEADING_FONT, size=26)
+    properties = docx.core_properties  # type: ignore[attr-defined]
+    properties.title = document.title
+    properties.author = "netmon"
+    properties.last_modified_by = "netmon"
+    if generated_at is not None:
+        moment = generated_at.astimezone(dt.UTC).replace(tzinfo=None)
+        properties.created = properties.modified = moment
+    _page_numbers(section.footer.paragraphs[0])
+
+
+def _page_numbers(paragraph: DocxParagraph) -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _cover(docx: object, document: Document) -> None:
+    for _ in range(5):
+        docx.add_paragraph()  # type: ignore[attr-defined]
+    title = docx.add_paragraph(document.title, style="Title")  # type: ignore[attr-defined]
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for _ in range(4):
+        docx.add_paragraph()  # type: ignore[attr-defined]
+    table = docx.add_table(rows=0, cols=2)  # type: ignore[attr-defined]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, value in document.cover:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = f"{label}：" if document.lang == "zh" else f"{label}:", value
+        cells[0].paragraphs[0].runs[0].bold = True
+        cells[0].width, cells[1].width = Cm(3.5), Cm(10.5)
+    docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # type: ignore[attr-defined]
+
+
+def _shade(cell: object, fill: str) -> None:
+    properties = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    properties.append(shading)
+
+
+def _repeat_header(table: DocxTable) -> None:
+    row_properties = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row_properties.append(header)
+
+
+def _table(docx: object, block: Table) -> None:
+    if block.caption:
+        caption = docx.add_paragraph()  # type: ignore[attr-defined]
+        caption.add_run(block.caption).bold = True
+        caption.paragraph_format.keep_with_next = True
+    table = docx.add_table(rows=1, cols=len(block.headers))  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
+        cell.text = header
+        cell.paragraphs[0].runs[0].bold = True
+        _shade(cell, HEADER_FILL)
+    _repeat_header(table)
+    for row in block.rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.space_after = Pt(0)
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+    docx.add_paragraph()  # type: ignore[attr-defined]
+
+
+def _chart(docx: object, block: Chart) -> None:
+    docx.add_picture(io.BytesIO(block.png), width=Cm(block.width_cm))  # type: ignore[attr-defined]
+    docx.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
+    caption = docx.add_paragraph(block.caption)  # type: ignore[attr-defined]
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption.runs[0].font.size = Pt(9)
+
+
+def _paragraph(docx: object, block: Paragraph) -> None:
+    paragraph = docx.add_paragraph()  # type: ignore[attr-defined]
+    run = paragraph.add_run(block.text)
+    if block.style == "note":
+        run.italic = True
+        run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+    elif block.style == "warning":
+        run.bold = True
+
+
+def render_docx(document: Document, generated_at: dt.datetime | None = None) -> bytes:
+    docx = new_docx()
+    _set_up(docx, document, generated_at)
+    _cover(docx, document)
+    for depth, section in document.walk():
+        docx.add_heading(f"{section.number} {section.title}", level=min(depth, 4))
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                _paragraph(docx, block)
+            elif isinstance(block, BulletList):
+                for item in block.items:
+                    docx.add_paragraph(item, style="List Bullet")
+            elif isinstance(block, Table):
+                _table(docx, block)
+            elif isinstance(block, Chart):
+                _chart(docx, block)
+    buffer = io.BytesIO()
+    docx.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,136 @@
+"""Health over the CLI: what the health collector asks SSH for when SNMP cannot say it.
+
+Two uses, both through the vendor's NAPALM-shaped driver (``collectors/drivers``):
+
+- **identity** on first contact: ``get_facts`` gives the software version (kept on the
+  snapshot) and the model the box prints, compared with the inventory;
+- **fallback**: when SNMP could not read CPU, memory, temperatures, fans or power supplies (an
+  SNMP agent that is off or broken, an object the box does not publish), ``get_environment``
+  fills them in and the snapshot records the SSH response time.
+
+Everything here is blocking (netmiko); the health collector runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agent.errors import NetmonError
+from collectors.base import Component, HealthSnapshot, Sensor
+
+if TYPE_CHECKING:
+    from agent.inventory import Device
+
+# The snapshot values a driver's get_environment can give.
+CLI_FILLABLE = ("cpu", "memory", "temperature", "fans", "psus")
+
+
+@dataclass
+class CliHealth:
+    software_version: str | None = None
+    model: str | None = None
+    environment: dict[str, Any] | None = None
+    rtt_seconds: float | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_cli_health(device: Device, *, facts: bool, environment: bool) -> CliHealth:
+    """One SSH session: facts and/or environment; failures are kept per value, not raised."""
+    from collectors.drivers import driver_for_device
+
+    result = CliHealth()
+    started = time.monotonic()
+    try:
+        driver = driver_for_device(device)
+        driver.open()
+    except NetmonError as error:
+        reason = f"ssh: {error}"
+        if facts:
+            result.errors["software_version"] = reason
+        if environment:
+            result.errors["cli"] = reason
+        return result
+    try:
+        result.rtt_seconds = time.monotonic() - started
+        if facts:
+            try:
+                got = driver.get_facts()
+                result.software_version = got.get("os_version") or None
+                result.model = got.get("model") or None
+            except NetmonError as error:
+                result.errors["software_version"] = f"cli: {error}"
+        if environment:
+            try:
+                result.environment = driver.get_environment()
+            except NetmonError as error:
+                result.errors["cli"] = f"cli: {error}"
+    finally:
+        driver.close()
+    return result
+
+
+def model_mismatch(inventory_model: str, printed_model: str | None) -> str | None:
+    """The CLI's model disagrees with the inventory (compared without case, spaces, dashes)."""
+    if not printed_model:
+        return None
+
+    def squash(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    printed, expected = squash(printed_model), squash(inventory_model)
+    # Series names print with or without a prefix (LS-5560-54C-EI prints S5560-54C-EI).
+    if printed in expected or expected in printed:
+        return None
+    return f"version output names {printed_model!r}, inventory says {inventory_model}"
+
+
+def fill_from_environment(snapshot: HealthSnapshot, environment: dict[str, Any]) -> list[str]:
+    """Put into ``snapshot`` what SNMP left unreadable; returns the names filled."""
+    filled: list[str] = []
+    missing = set(snapshot.unreadable) | ({*CLI_FILLABLE} if not snapshot.reachable else set())
+    cpu = environment.get("cpu") or {}
+    if "cpu" in missing and cpu:
+        usages = [float(entry["%usage"]) for entry in cpu.values() if "%usage" in entry]
+        if usages:
+            snapshot.cpu_ratio = max(usages) / 100
+            filled.append("cpu")
+    memory = environment.get("memory") or {}
+    used, available = memory.get("used_ram"), memory.get("available_ram")
+    # NAPALM's available_ram is the total usable memory (-1 when unknown).
+    if (
+        "memory" in missing
+        and isinstance(used, int)
+        and isinstance(available, int)
+        and available > 0
+    ):
+        snapshot.memory_ratio = used / available
+        filled.append("memory")
+    temperatures = environment.get("temperature") or {}
+    if "temperature" in missing and temperatures:
+        snapshot.temperatures = [
+            Sensor(name, float(entry["temperature"]))
+            for name, entry in temperatures.items()
+            if entry.get("temperature") is not None
+        ]
+        filled.append("temperature")
+    fans = environment.get("fans") or {}
+    if "fans" in missing and fans:
+        snapshot.fans = [
+            Component(name, "ok" if entry.get("status") else "failed", str(entry.get("status")))
+            for name, entry in fans.items()
+        ]
+        filled.append("fans")
+    power = environment.get("power") or {}
+    if "psus" in missing and power:
+        snapshot.power_supplies = [
+            Component(name, "ok" if entry.get("status") else "failed", str(entry.get("status")))
+            for name, entry in power.items()
+        ]
+        filled.append("psus")
+    for name in filled:
+        snapshot.unreadable.pop(name, None)
+    if filled and not snapshot.reachable:
+        snapshot.reachable = True  # SNMP is silent but the box answers on SSH
+    return filled

@@ -1,0 +1,98 @@
+"""Periods in local time, the [report] settings, and the chart font fallback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from agent.reports.period import (
+    PeriodError,
+    choose_period,
+    day_period,
+    month_period,
+    range_period,
+    report_timezone,
+)
+from agent.reports.settings import ReportSettingsError, report_settings
+
+BEIJING = report_timezone("Asia/Shanghai")
+
+
+def test_a_month_is_beijing_midnight_to_midnight_in_utc() -> None:
+    period = month_period("2026-12", BEIJING)
+    assert period.start == dt.datetime(2026, 11, 30, 16, tzinfo=dt.UTC)
+    assert period.end == dt.datetime(2026, 12, 31, 16, tzinfo=dt.UTC)
+    assert period.last_day == dt.date(2026, 12, 31)
+
+
+def test_days_and_ranges_include_their_last_day() -> None:
+    assert day_period("2026-04-11", BEIJING).end - day_period("2026-04-11", BEIJING).start == (
+        dt.timedelta(days=1)
+    )
+    span = range_period("2026-04-01", "2026-04-15", BEIJING)
+    assert span.end - span.start == dt.timedelta(days=15)
+    assert span.label == "2026-04-01..2026-04-15"
+
+
+def test_defaults_daily_is_the_last_24_hours_others_the_previous_month() -> None:
+    now = dt.datetime(2026, 5, 3, 1, 30, tzinfo=dt.UTC)
+    options = {"month": None, "date": None, "first": None, "last": None, "now": now, "tz": BEIJING}
+    daily = choose_period("daily", **options)
+    assert (daily.start, daily.end) == (now - dt.timedelta(hours=24), now)
+    assert choose_period("monthly", **options).label == "2026-04"
+    january = dict(options, now=dt.datetime(2026, 1, 10, tzinfo=dt.UTC))
+    assert choose_period("upgrades", **january).label == "2025-12"
+
+
+@pytest.mark.parametrize("text", ["2026-4", "2026-00", "26-04", "april"])
+def test_bad_months_are_refused(text: str) -> None:
+    with pytest.raises(PeriodError, match="YYYY-MM"):
+        month_period(text, BEIJING)
+
+
+def test_settings_default_and_from_a_file(tmp_path: Path) -> None:
+    assert report_settings(None).agency == "北京市某执法机关" or report_settings().agency
+    path = tmp_path / "netmon.toml"
+    path.write_text('[report]\nagency = "某某局"\nstale_signature_days = 14\n', encoding="utf-8")
+    settings = report_settings(path)
+    assert (settings.agency, settings.contractor) == ("某某局", "安全服务承包商")
+    assert settings.stale_signature_days == 14
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[report]\nstale_signature_days = "x"\n', "must be a int"),
+        ("[report]\nagencyy = 1\n", "unknown keys: agencyy"),
+        ("[report\n", "netmon.toml"),
+    ],
+)
+def test_bad_settings_name_the_file(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "netmon.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match=message):
+        report_settings(path)
+
+
+def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.reports import charts
+
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    charts._warn_no_cjk.cache_clear()
+    with pytest.warns(UserWarning, match="no CJK font"):
+        assert charts.chart_language("zh") == "en"
+    assert charts.chart_language("en") == "en"
+
+
+def test_a_cjk_font_is_installed_for_chinese_charts() -> None:
+    from agent.reports import charts
+
+    if charts.cjk_font() is None:
+        message = "no CJK font (Debian package fonts-noto-cjk or fonts-wqy-microhei)"
+        if os.environ.get("NETMON_TEST_STRICT") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    assert charts.chart_language("zh") == "zh"

@@ -1,0 +1,257 @@
+"""Each report's content and each format, from the known month."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import GENERATED_AT
+from report_history import PERIOD
+
+from agent.reports.build import build_document, read_data, write_document
+from agent.reports.data import ReportData
+from agent.reports.document import Document, Table
+from agent.reports.period import day_period, month_period
+from agent.reports.render_docx import render_docx
+from agent.reports.render_html import render_html
+from agent.reports.render_md import render_markdown
+from agent.reports.settings import ReportSettings
+
+VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+
+class _Checker(HTMLParser):
+    """Parses the page and insists every opened element is closed in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.images: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(page: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    assert checker.stack == [], f"unclosed: {checker.stack}"
+    return checker
+
+
+def table_with(document: Document, header: str) -> Table:
+    return next(t for t in document.tables() if header in t.headers)
+
+
+def row_for(table: Table, first: str) -> tuple[str, ...]:
+    return next(row for row in table.rows if row[0] == first)
+
+
+def test_monthly_numbers(known_data: ReportData, settings: ReportSettings) -> None:
+    document = build_document("monthly", known_data, "zh", settings)
+    assert document.title == "月巡检报告"
+    assert ("用户单位", "测试机关") in document.cover
+    figures = table_with(document, "指标")
+    assert row_for(figures, "整体可用率")[1] == "99.17%"  # 357 / 360
+    assert row_for(figures, "中断次数")[1] == "1"
+    assert row_for(figures, "配置变更（已审批/未审批）")[1] == "2（1/1）"
+    assert row_for(figures, "特征库/软件/授权变更")[1] == "3"
+    assert row_for(figures, "告警事件")[1] == "3"
+    details = next(s for _, s in document.walk() if s.title.startswith("fw-1"))
+    items = details.blocks[0]
+    assert isinstance(items, Table)
+    assert row_for(items, "可用率")[1] == "97.50%（采样 120 次，不可达 3 次）"
+    assert row_for(items, "CPU 使用率（平均/峰值）")[1] == "22.4% / 90.0%"
+    av = next(s for _, s in document.walk() if s.title.startswith("av-1"))
+    av_items = av.blocks[0]
+    assert isinstance(av_items, Table)
+    assert row_for(av_items, "风扇")[1] == "2 个，全部正常"  # the last reading
+    assert row_for(av_items, "温度峰值")[1] == "45 ℃"
+    # Findings follow from the data: the unapproved change on sw-1.
+    findings = next(s for _, s in document.walk() if s.title == "发现的问题")
+    assert any("sw-1" in item and "未经审批" in item for item in findings.blocks[0].items)  # type: ignore[union-attr]
+    numbers = [s.number for _, s in document.walk()]
+    assert numbers[:3] == ["1", "2", "3"] and "3.1" in numbers
+
+
+def test_daily_report_of_the_outage_day(known_store, settings: ReportSettings) -> None:  # type: ignore[no-untyped-def]
+    # Poll 40 is day 11 at 00:00 Beijing time; the outage lasts until 18:00.
+    data = read_data(known_store, day_period("2026-04-11", PERIOD.tz), GENERATED_AT)
+    document = build_document("daily", data, "zh", settings)
+    summary = document.tables()[0]
+    assert row_for(summary, "设备中断")[1] == "1"
+    assert row_for(summary, "新增告警")[1] == "1"
+    assert row_for(summary, "已关闭告警")[1] == "1"
+    down = table_with(document, "恢复时间")
+    assert down.rows == (("fw-1", "2026-04-11 00:00", "2026-04-11 18:00", "18小时0分"),)
+
+
+def test_daily_report_lists_what_is_still_open(known_store, settings: ReportSettings) -> None:  # type: ignore[no-untyped-def]
+    data = read_data(known_store, day_period("2026-04-25", PERIOD.tz), GENERATED_AT)
+    document = build_document("daily", data, "zh", settings)
+    open_section = next(s for _, s in document.walk() if s.title == "未关闭事项")
+    (table,) = [b for b in open_section.blocks if isinstance(b, Table)]
+    assert [row[2] for row in table.rows] == ["sw-1 配置变更"]
+    assert row_for(document.tables()[0], "配置变更")[1] == "1"
+
+
+def test_upgrades_report(known_data: ReportData, settings: ReportSettings) -> None:
+    document = build_document("upgrades", known_data, "zh", settings)
+    summary = document.tables()[0]
+    assert row_for(summary, "特征库")[1] == "2"
+    assert row_for(summary, "授权")[1] == "1"
+    assert row_for(summary, "合计")[1] == "3"
+    per_device = table_with(document, "原版本/原到期日")
+    assert [row[3:] for row in per_device.rows] == [
+        ("v1", "v2"),
+        ("2026-04-20", "2027-04-20"),
+        ("v2", "v3"),
+    ]
+
+
+def test_maintenance_report(known_data: ReportData, settings: ReportSettings) -> None:
+    document = build_document("maintenance", known_data, "zh", settings)
+    approved = next(s for _, s in document.walk() if s.title == "已审批的配置变更")
+    (table,) = [b for b in approved.blocks if isinstance(b, Table)]
+    (row,) = table.rows
+    assert row[:2] == ("sw-1", "v2")
+    assert row[3] == "运维主管" and row[5] == "新增 VLAN 20（工单 7）"
+    assert row[6] == "+1 / -0; +vlan 20"
+    unapproved = next(s for _, s in document.walk() if s.title == "未审批的配置变更")
+    assert any(isinstance(b, Table) and b.rows[0][1] == "v3" for b in unapproved.blocks)
+    faults = table_with(document, "恢复时间")
+    assert faults.rows[0][:2] == ("av-1", "风扇 Fan 1")
+    assert faults.rows[0][3] == "2026-04-04 12:00"  # poll 14 = 3.5 days after the start
+
+
+@pytest.mark.parametrize("kind", ["monthly", "daily", "upgrades", "maintenance"])
+def test_every_format_opens(
+    kind: str, known_data: ReportData, settings: ReportSettings, tmp_path: Path
+) -> None:
+    document = build_document(kind, known_data, "zh", settings)
+    charts = len(document.charts())
+    tables = len(document.tables())
+
+    opened = docx.Document(io.BytesIO(render_docx(document, GENERATED_AT)))
+    # The cover is a table too.
+    assert len(opened.tables) == tables + 1
+    assert len(opened.inline_shapes) == charts
+    headings = [p.text for p in opened.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0].startswith("1 ")
+    assert any(document.title == p.text for p in opened.paragraphs)
+
+    page = parse_html(render_html(document))
+    assert page.counts.get("table", 0) == tables + 1  # + the cover
+    assert len(page.images) == charts
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+
+    text, assets = render_markdown(document, "x_files")
+    assert len(re.findall(r"^\|---", text, flags=re.MULTILINE)) == tables
+    assert len(assets) == charts
+    assert all(png.startswith(b"\x89PNG") for png in assets.values())
+    if kind == "monthly":
+        assert charts == 1 + 3  # fleet availability + one trend per device
+
+
+def test_stored_text_is_escaped_in_html(known_data: ReportData, settings: ReportSettings) -> None:
+    page = render_html(build_document("monthly", known_data, "zh", settings))
+    assert "<b>故障</b>" not in page
+    assert "&lt;b&gt;故障&lt;/b&gt;" in page
+
+
+def test_markdown_writes_its_charts_beside_it(
+    known_data: ReportData, settings: ReportSettings, tmp_path: Path
+) -> None:
+    document = build_document("monthly", known_data, "zh", settings)
+    written = write_document(document, "md", tmp_path / "m.md")
+    assert written[0] == tmp_path / "m.md"
+    text = written[0].read_text(encoding="utf-8")
+    for image in written[1:]:
+        assert image.parent.name == "m_files"
+        assert f"(m_files/{image.name})" in text
+
+
+def test_english_rendering(known_data: ReportData, settings: ReportSettings) -> None:
+    document = build_document("monthly", known_data, "en", settings)
+    assert document.title == "Monthly inspection report"
+    figures = table_with(document, "Figure")
+    assert row_for(figures, "Fleet availability")[1] == "99.17%"
+    text, _ = render_markdown(document, "x")
+    assert not re.search(
+        r"[\u4e00-\u9fff]",
+        text.replace("测试机关", "")
+        .replace("测试承包商", "")
+        .replace("运维主管", "")
+        .replace("新增 VLAN 20（工单 7）", "")
+        .replace("驻场一组", "")
+        .replace("不可达", "")
+        .replace("配置变更", "")
+        .replace("故障", ""),
+    )
+
+
+def test_language_modules_have_the_same_keys() -> None:
+    from agent.reports.lang import en, zh
+
+    assert set(zh.STRINGS) == set(en.STRINGS)
+    for table in ("VENDORS", "KINDS", "SERVICES", "SEVERITIES", "COMPONENTS", "LIBRARIES"):
+        assert set(getattr(zh, table)) == set(getattr(en, table)), table
+
+
+@pytest.mark.parametrize("kind", ["monthly", "daily", "upgrades", "maintenance"])
+def test_an_empty_period_says_so(known_store, settings: ReportSettings, kind: str) -> None:  # type: ignore[no-untyped-def]
+    data = read_data(known_store, month_period("2025-01", PERIOD.tz), GENERATED_AT)
+    document = build_document(kind, data, "zh", settings)
+    assert [s.title for s in document.sections] == ["本期无数据"]
+    text, _ = render_markdown(document, "x")
+    assert "监控数据库中没有" in text
+    docx.Document(io.BytesIO(render_docx(document)))
+    parse_html(render_html(document))
+
+
+def test_docx_converts_to_pdf_with_libreoffice(
+    known_data: ReportData, settings: ReportSettings, tmp_path: Path
+) -> None:
+    # Optional: LibreOffice is not a dependency, so this skips even under NETMON_TEST_STRICT.
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (optional; Debian: libreoffice-writer-nogui)")
+    source = tmp_path / "monthly.docx"
+    write_document(build_document("monthly", known_data, "zh", settings), "docx", source)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    pdf = (tmp_path / "monthly.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
