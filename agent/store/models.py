@@ -8,8 +8,9 @@ What each table backs in the contract's documents:
   outcome and cost: the poller's own health and the "gather time" per device.
 - ``health_samples`` (+ ``component_readings``, ``interface_readings``): the monthly
   inspection report (availability, max/avg CPU and memory, failed fans/PSUs/sensors).
-- ``config_versions``: every distinct (redacted) configuration and the approved baseline, for
-  tuning records and change detection.
+- ``config_versions`` (+ ``config_texts``): every change of a device's (redacted)
+  configuration, its text stored once by SHA-256, and the approved baseline, for tuning
+  records and change detection.
 - ``signature_versions``, ``licences``: the licence and upgrade record.
 - ``events``: the daily duty report and incident records.
 - ``maintenance_records``: the maintenance / tuning record sheet and repair sheet entries.
@@ -23,6 +24,7 @@ a device with history cannot be deleted by accident; retire it instead.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -41,8 +43,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -236,10 +240,23 @@ class InterfaceReading(Base):
     sample: Mapped[HealthSample] = relationship(back_populates="interfaces")
 
 
+class ConfigText(Base):
+    """One configuration text (normalised and redacted by the collector), stored once and
+    addressed by its SHA-256: a device that goes back to an earlier configuration, or two
+    versions with the same text, share one row."""
+
+    __tablename__ = "config_texts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[dt.datetime]
+
+
 class ConfigVersion(Base):
-    """A distinct configuration of a device (already normalised and redacted by the
-    collector). ``sequence`` counts 1, 2, 3 ... per device; at most one row per device is the
-    approved baseline (partial unique index)."""
+    """A configuration of a device as it changed over time: ``sequence`` counts 1, 2, 3 ...
+    per device, one row per change (going back to an earlier text is a change too), and the
+    text itself lives once in ``config_texts``. At most one row per device is the approved
+    baseline (partial unique index)."""
 
     __tablename__ = "config_versions"
     __table_args__ = (
@@ -256,11 +273,13 @@ class ConfigVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(_device_fk())
     sequence: Mapped[int] = mapped_column(Integer)
+    # First collection that found this version (the change was seen then).
     collected_at: Mapped[dt.datetime]
     # Last collection that still found this text (dedupe bumps it instead of adding a row).
     last_seen: Mapped[dt.datetime]
-    sha256: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("config_texts.sha256", ondelete="RESTRICT")
+    )
     # Unified diff against the previous version of the same device; NULL for the first.
     diff: Mapped[str | None] = mapped_column(Text)
     is_baseline: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
@@ -269,6 +288,23 @@ class ConfigVersion(Base):
     approval_note: Mapped[str | None] = mapped_column(Text)
 
     device: Mapped[Device] = relationship()
+    content: Mapped[ConfigText] = relationship(lazy="joined")
+
+    @hybrid_property
+    def text(self) -> str:
+        return self.content.text
+
+    @text.inplace.setter
+    def _text_setter(self, value: str) -> None:
+        # For code that builds a version by hand; add_config_version reuses a stored text.
+        digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+        self.content = ConfigText(sha256=digest, text=value, stored_at=dt.datetime.now(dt.UTC))
+        self.sha256 = digest
+
+    @text.inplace.expression
+    @classmethod
+    def _text_expression(cls) -> Any:
+        return select(ConfigText.text).where(ConfigText.sha256 == cls.sha256).scalar_subquery()
 
 
 class SignatureVersion(Base):

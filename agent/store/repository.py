@@ -30,6 +30,7 @@ from agent.store.models import (
     SEVERITIES,
     CollectionRun,
     ComponentReading,
+    ConfigText,
     ConfigVersion,
     Device,
     Event,
@@ -425,11 +426,23 @@ def baseline_config(session: Session, device: DeviceRef) -> ConfigVersion | None
     )
 
 
+def config_text(session: Session, text: str, stored_at: dt.datetime | None = None) -> ConfigText:
+    """The stored row of ``text`` (content-addressed by SHA-256), created if it is new."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    row = session.get(ConfigText, digest)
+    if row is None:
+        row = ConfigText(sha256=digest, text=text, stored_at=stored_at or utcnow())
+        session.add(row)
+        session.flush()
+    return row
+
+
 def add_config_version(
     session: Session, device: DeviceRef, text: str, collected_at: dt.datetime | None = None
 ) -> ConfigChange:
     """Store a configuration (already normalised and redacted by the collector) unless it is
-    the same as the device's latest version, in which case only ``last_seen`` moves."""
+    the same as the device's latest version, in which case only ``last_seen`` moves. The
+    text is stored once however many versions (of any device) carry it."""
     row = get_device(session, device)
     collected_at = collected_at or utcnow()
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -454,14 +467,34 @@ def add_config_version(
         sequence=1 if latest is None else latest.sequence + 1,
         collected_at=collected_at,
         last_seen=collected_at,
-        sha256=digest,
-        text=text,
+        content=config_text(session, text, collected_at),
         diff=diff,
         is_baseline=False,
     )
     session.add(version)
     session.flush()
     return ConfigChange(version, created=True)
+
+
+def config_version(session: Session, device: DeviceRef, sequence: int) -> ConfigVersion | None:
+    row = get_device(session, device)
+    return session.scalar(
+        select(ConfigVersion).where(
+            ConfigVersion.device_id == row.id, ConfigVersion.sequence == sequence
+        )
+    )
+
+
+def config_versions(session: Session, device: DeviceRef) -> list[ConfigVersion]:
+    """Every version of a device, oldest first."""
+    row = get_device(session, device)
+    return list(
+        session.scalars(
+            select(ConfigVersion)
+            .where(ConfigVersion.device_id == row.id)
+            .order_by(ConfigVersion.sequence)
+        )
+    )
 
 
 def approve_baseline(
@@ -478,11 +511,7 @@ def approve_baseline(
     if sequence is None:
         target = latest_config(session, row)
     else:
-        target = session.scalar(
-            select(ConfigVersion).where(
-                ConfigVersion.device_id == row.id, ConfigVersion.sequence == sequence
-            )
-        )
+        target = config_version(session, row, sequence)
     if target is None:
         which = "any configuration" if sequence is None else f"configuration version {sequence}"
         raise StoreError(f"device {row.name!r} has no stored {which} to approve")

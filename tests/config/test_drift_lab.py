@@ -1,0 +1,90 @@
+"""Drift against the lab, for every vendor family: repeated fetches make one version, a
+configuration change makes a second version and drift, approval clears it, and displays that
+differ only in volatile lines (clock comments, Huawei's re-encrypted ciphers) make none."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from drift_support import REPRESENTATIVES
+
+from agent import drift
+from agent.inventory import Device
+from agent.lab.lab import Lab
+from agent.store import Store
+from agent.store.models import ConfigText, ConfigVersion, Event
+from collectors.config import Redactor, fetch_running_config, prepare
+
+
+def _device(lab_devices: list[Device], name: str) -> Device:
+    return next(d for d in lab_devices if d.name == name)
+
+
+def _next_second() -> None:
+    """Wait until the wall clock shows another second, so clock lines must differ."""
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.02)
+
+
+def _snapshot(device: Device, key: bytes) -> tuple[str, object]:
+    raw = fetch_running_config(device, read_timeout=20)
+    return raw, prepare(device.name, device.vendor, raw, Redactor(key), datetime.now(UTC))
+
+
+def _events(store: Store, name: str, kind: str) -> list[Event]:
+    with store.session() as session:
+        return [e for e in session.query(Event).filter_by(kind=kind) if e.device.name == name]
+
+
+@pytest.mark.parametrize("family", sorted(REPRESENTATIVES))
+def test_drift_cycle_against_the_lab(
+    family: str, clean_lab: Lab, lab_devices: list[Device], fleet_store: Store, key: bytes
+) -> None:
+    device = _device(lab_devices, REPRESENTATIVES[family])
+    raw_first, first = _snapshot(device, key)
+    state = drift.record_config(fleet_store, first)
+    assert not state.drift
+
+    _next_second()
+    raw_again, again = _snapshot(device, key)
+    # The displays differ (a clock line, fresh ciphers) yet normalise to the same text.
+    assert raw_again != raw_first
+    assert again.sha256 == first.sha256
+    drift.record_config(fleet_store, again)
+    versions = drift.history(fleet_store, device.name)
+    assert len(versions) == 1
+    assert versions[0].last_seen == again.collected_at
+
+    clean_lab.set_fault(device.name, "config-change")
+    _, changed = _snapshot(device, key)
+    state = drift.record_config(fleet_store, changed)
+    assert state.drift and state.last_change == changed.collected_at
+    assert [v.sequence for v in drift.history(fleet_store, device.name)] == [1, 2]
+    change = _events(fleet_store, device.name, "config-change")
+    assert len(change) == 1 and "v1 -> v2 (+" in change[0].message
+    assert change[0].details["added"] >= 1
+    assert len(_events(fleet_store, device.name, "config-drift")) == 1
+    assert "+" in drift.diff(fleet_store, device.name)
+
+    info = drift.approve(fleet_store, device.name, "rule added by ticket 42", by="duty-team")
+    assert info.sequence == 2
+    with fleet_store.session() as session:
+        assert not drift.drift_state(session, device.name).drift
+    assert len(_events(fleet_store, device.name, "config-drift-cleared")) == 1
+    assert drift.diff(fleet_store, device.name) == ""
+
+    _, still = _snapshot(device, key)
+    assert not drift.record_config(fleet_store, still).drift
+    assert len(drift.history(fleet_store, device.name)) == 2
+
+    # The change undone on the box: a third version (same text as v1, stored once), drift.
+    clean_lab.clear(device.name)
+    _, undone = _snapshot(device, key)
+    assert undone.sha256 == first.sha256
+    assert drift.record_config(fleet_store, undone).drift
+    with fleet_store.session() as session:
+        assert session.query(ConfigVersion).count() == 3
+        assert session.query(ConfigText).count() == 2
