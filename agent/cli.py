@@ -14,9 +14,13 @@ from agent.errors import NetmonError
 # Modules keep heavy imports inside their handlers so that ``netmon --help`` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
     "agent.commands.check",
+    "agent.commands.config",
     "agent.commands.db",
     "agent.commands.lab",
     "agent.commands.poll",
+    "agent.commands.report",
+    "agent.commands.run",
+    "agent.commands.demo",
 )
 
 

@@ -1,0 +1,515 @@
+"""``/metrics``: the fleet's latest state (``agent.state``) as the families of docs/metrics.md.
+
+``FleetCollector`` is a prometheus_client custom collector: each scrape renders one consistent
+view of the in-memory state, so a scrape costs a few milliseconds and never touches the
+database. A value that was not read has no series (never a 0 that would look like a reading).
+
+``MetricsServer`` serves it over HTTP from a background thread, with optional TLS and basic
+auth configured the way Prometheus' own web-config file does (``agent.settings.WebConfig``).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from agent.errors import NetmonError
+
+if TYPE_CHECKING:
+    from agent.settings import WebConfig
+    from agent.state import DeviceView, FleetState
+
+log = logging.getLogger(__name__)
+
+HA_ROLES: tuple[str, ...] = ("active", "standby", "init", "unknown")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("netmon")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _timestamp(value: dt.datetime | dt.date | None) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        # A date is that day's 00:00 UTC (docs/metrics.md: licence expiry).
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.timestamp()
+
+
+class _Families:
+    """The families of one scrape, created lazily in the docs' order."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, Metric] = {}
+
+    def gauge(self, name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
+        family = self.families.get(name)
+        if family is None:
+            family = self.families[name] = GaugeMetricFamily(name, doc, labels=labels)
+        assert isinstance(family, GaugeMetricFamily)
+        return family
+
+    def counter(self, name: str, doc: str, labels: list[str]) -> CounterMetricFamily:
+        family = self.families.get(name)
+        if family is None:
+            family = self.families[name] = CounterMetricFamily(name, doc, labels=labels)
+        assert isinstance(family, CounterMetricFamily)
+        return family
+
+    def set(self, name: str, doc: str, labels: dict[str, str], value: float | None) -> None:
+        """One gauge sample; ``None`` (not read) leaves no series."""
+        if value is not None:
+            self.gauge(name, doc, list(labels)).add_metric(list(labels.values()), float(value))
+
+
+# Declared up front so that every family appears in the output (with HELP/TYPE) even when a
+# fleet has no sample of it yet, e.g. uplinks before the inventory marks any.
+_DECLARED: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("gauge", "netmon_build_info", "netmon's version; always 1", ("version",)),
+    ("gauge", "netmon_device_up", "1 if the last health poll got an SNMP answer", ("device",)),
+    (
+        "gauge",
+        "netmon_device_info",
+        "inventory facts and software version; always 1",
+        ("device", "vendor", "model", "kind", "site", "software_version", "address"),
+    ),
+    ("gauge", "netmon_device_maintenance", "1 while the device is silenced", ("device",)),
+    (
+        "gauge",
+        "netmon_interface_uplink",
+        "1 for the interfaces the inventory marks as uplinks",
+        ("device", "interface"),
+    ),
+    (
+        "gauge",
+        "netmon_collector_interval_seconds",
+        "configured interval per collector kind",
+        ("collector",),
+    ),
+)
+
+
+class FleetCollector(Collector):
+    """Renders ``FleetState`` into exactly the families of docs/metrics.md."""
+
+    def __init__(self, state: FleetState, version: str | None = None) -> None:
+        self.state = state
+        self.version = version or _version()
+
+    def describe(self) -> list[Metric]:
+        # Nothing up front: the registry then calls collect() only when scraped.
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        view = self.state.view()
+        out = _Families()
+        for kind, name, doc, labels in _DECLARED:
+            if kind == "gauge":
+                out.gauge(name, doc, list(labels))
+        out.set("netmon_build_info", "", {"version": self.version}, 1)
+        for collector, seconds in sorted(view.intervals.items()):
+            out.set("netmon_collector_interval_seconds", "", {"collector": collector}, seconds)
+        for device in view.devices:
+            self._device(out, device)
+            for interface in sorted(i for d, i in view.uplinks if d == device.info.name):
+                out.set(
+                    "netmon_interface_uplink",
+                    "",
+                    {"device": device.info.name, "interface": interface},
+                    1,
+                )
+        yield from out.families.values()
+
+    # -- one device ----------------------------------------------------------------------
+    def _device(self, out: _Families, device: DeviceView) -> None:
+        info = device.info
+        name = info.name
+        dev = {"device": name}
+        out.set(
+            "netmon_device_info",
+            "",
+            {
+                "device": name,
+                "vendor": info.vendor,
+                "model": info.model,
+                "kind": info.kind,
+                "site": info.site,
+                "software_version": device.software_version or "",
+                "address": info.address,
+            },
+            1,
+        )
+        out.set("netmon_device_maintenance", "", dev, 1 if device.maintenance else 0)
+        if device.health is not None:
+            self._health(out, name, device.health)
+        if device.config is not None:
+            self._config(out, name, device)
+        self._signatures(out, name, device)
+        self._collectors(out, name, device)
+
+    def _health(self, out: _Families, name: str, snap: Any) -> None:
+        dev = {"device": name}
+        out.set("netmon_device_up", "", dev, 1 if snap.reachable else 0)
+        if not snap.reachable:
+            # Nothing else was read: every other health series of this device goes absent.
+            return
+        out.set(
+            "netmon_device_identity_mismatch",
+            "1 if the box says it is another vendor/model than the inventory",
+            dev,
+            1 if snap.identity.mismatch else 0,
+        )
+        out.set("netmon_device_uptime_seconds", "sysUpTime in seconds", dev, snap.uptime_seconds)
+        out.set(
+            "netmon_snmp_rtt_seconds",
+            "response time of the last health GET",
+            dev,
+            snap.snmp_rtt_seconds,
+        )
+        out.set("netmon_cpu_usage_ratio", "CPU usage 0..1", dev, snap.cpu_ratio)
+        out.set("netmon_memory_usage_ratio", "memory usage 0..1", dev, snap.memory_ratio)
+        out.set("netmon_disk_usage_ratio", "fullest disk or log store 0..1", dev, snap.disk_ratio)
+        for sensor in snap.temperatures:
+            out.set(
+                "netmon_temperature_celsius",
+                "temperature per sensor",
+                {"device": name, "sensor": sensor.name},
+                sensor.celsius,
+            )
+        for fan in snap.fans:
+            if fan.state != "absent":
+                out.set(
+                    "netmon_fan_ok",
+                    "1 ok, 0 failed or unknown",
+                    {"device": name, "fan": fan.name},
+                    1 if fan.state == "ok" else 0,
+                )
+        for psu in snap.power_supplies:
+            if psu.state != "absent":
+                out.set(
+                    "netmon_power_supply_ok",
+                    "1 ok, 0 failed or unknown",
+                    {"device": name, "psu": psu.name},
+                    1 if psu.state == "ok" else 0,
+                )
+        out.set("netmon_sessions", "concurrent sessions", dev, snap.sessions)
+        out.set(
+            "netmon_new_sessions_per_second",
+            "new sessions per second",
+            dev,
+            snap.new_sessions_per_second,
+        )
+        if snap.ha_role is not None:
+            role = snap.ha_role if snap.ha_role in HA_ROLES else "unknown"
+            for candidate in HA_ROLES:
+                out.set(
+                    "netmon_ha_role",
+                    "1 for the current HA role",
+                    {"device": name, "role": candidate},
+                    1 if candidate == role else 0,
+                )
+        for port in snap.interfaces:
+            labels = {"device": name, "interface": port.name}
+            out.set("netmon_interface_up", "ifOperStatus up = 1", labels, 1 if port.oper_up else 0)
+            out.set(
+                "netmon_interface_speed_bits_per_second", "interface speed", labels, port.speed_bps
+            )
+            for metric, value, doc in (
+                ("netmon_interface_receive_bytes", port.in_octets, "bytes received"),
+                ("netmon_interface_transmit_bytes", port.out_octets, "bytes sent"),
+                ("netmon_interface_receive_errors", port.in_errors, "receive errors"),
+                ("netmon_interface_transmit_errors", port.out_errors, "transmit errors"),
+                ("netmon_interface_receive_discards", port.in_discards, "receive discards"),
+                ("netmon_interface_transmit_discards", port.out_discards, "transmit discards"),
+            ):
+                if value is not None:
+                    out.counter(metric, doc, ["device", "interface"]).add_metric(
+                        [name, port.name], float(value)
+                    )
+
+    def _config(self, out: _Families, name: str, device: DeviceView) -> None:
+        config = device.config
+        assert config is not None
+        dev = {"device": name}
+        out.set(
+            "netmon_config_drift",
+            "1 if the configuration differs from the baseline",
+            dev,
+            1 if config.drift else 0,
+        )
+        out.set(
+            "netmon_config_last_change_timestamp_seconds",
+            "when the current configuration was first seen",
+            dev,
+            _timestamp(config.last_change),
+        )
+        out.set(
+            "netmon_config_baseline_timestamp_seconds",
+            "when the baseline was approved",
+            dev,
+            _timestamp(config.baseline_at),
+        )
+
+    def _signatures(self, out: _Families, name: str, device: DeviceView) -> None:
+        for lib in device.libraries:
+            labels = {"device": name, "library": lib.library}
+            out.set(
+                "netmon_signature_info",
+                "current signature library version; always 1",
+                {**labels, "version": lib.version},
+                1,
+            )
+            out.set(
+                "netmon_signature_release_timestamp_seconds",
+                "library release date",
+                labels,
+                _timestamp(lib.release_date),
+            )
+            out.set(
+                "netmon_signature_updated_timestamp_seconds",
+                "when the box updated it",
+                labels,
+                _timestamp(lib.updated_at),
+            )
+            out.set(
+                "netmon_signature_stale",
+                "1 if older than the limit for its kind",
+                labels,
+                1 if lib.stale else 0,
+            )
+        for licence in device.licences:
+            out.set(
+                "netmon_licence_expiry_timestamp_seconds",
+                "licence expiry (00:00 UTC)",
+                {"device": name, "licence": licence.licence},
+                _timestamp(licence.expires_on),
+            )
+
+    def _collectors(self, out: _Families, name: str, device: DeviceView) -> None:
+        for collector, run in sorted(device.collectors.items()):
+            labels = {"device": name, "collector": collector}
+            out.set(
+                "netmon_collector_last_success_timestamp_seconds",
+                "last successful run",
+                labels,
+                _timestamp(run.last_success),
+            )
+            out.set(
+                "netmon_collector_last_run_timestamp_seconds",
+                "last run, ok or not",
+                labels,
+                _timestamp(run.last_run),
+            )
+            out.set(
+                "netmon_collector_duration_seconds",
+                "duration of the last run",
+                labels,
+                run.duration_seconds,
+            )
+            for reason, count in run.errors:
+                out.counter(
+                    "netmon_collector_errors",
+                    "failed or partial runs by reason",
+                    ["device", "collector", "reason"],
+                ).add_metric([name, collector, reason], float(count))
+
+
+def build_registry(state: FleetState, version: str | None = None) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(FleetCollector(state, version))
+    return registry
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+class MetricsServerError(NetmonError):
+    pass
+
+
+class _BasicAuth:
+    """Checks basic-auth credentials against bcrypt hashes. bcrypt is slow on purpose (tens
+    of ms), so a credential that passed once is remembered by its SHA-256 for later scrapes."""
+
+    def __init__(self, users: dict[str, str]) -> None:
+        self.users = users
+        self._good: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    def allows(self, header: str | None) -> bool:
+        if not self.users:
+            return True
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        hashed = self.users.get(user)
+        if hashed is None:
+            return False
+        key = hashlib.sha256(f"{user}\0{password}\0{hashed}".encode()).digest()
+        with self._lock:
+            if any(hmac.compare_digest(key, good) for good in self._good):
+                return True
+        import bcrypt
+
+        try:
+            ok = bcrypt.checkpw(password.encode(), hashed.encode())
+        except ValueError:
+            return False
+        if ok:
+            with self._lock:
+                self._good.add(key)
+        return ok
+
+
+def _handler(registry: CollectorRegistry, auth: _BasicAuth) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "netmon"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            if not auth.allows(self.headers.get("Authorization")):
+                self._reply(
+                    401,
+                    b"Unauthorized\n",
+                    "text/plain; charset=utf-8",
+                    {"WWW-Authenticate": 'Basic realm="netmon"'},
+                )
+                return
+            path = self.path.split("?", 1)[0]
+            if path == "/metrics":
+                self._reply(200, generate_latest(registry), CONTENT_TYPE_LATEST)
+            elif path == "/":
+                self._reply(
+                    200,
+                    b'<html><body><a href="/metrics">netmon metrics</a></body></html>\n',
+                    "text/html; charset=utf-8",
+                )
+            else:
+                self._reply(404, b"Not found\n", "text/plain; charset=utf-8")
+
+        def _reply(
+            self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+        ) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # One line per scrape would flood the journal; failures are logged at debug.
+            log.debug(
+                "metrics request",
+                extra={"client": self.client_address[0], "request": format % args},
+            )
+
+    return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: Any, tls: ssl.SSLContext | None):
+        import socket
+
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.tls = tls
+        super().__init__(address, handler)
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.tls is not None:
+            # The handshake happens in the request's own thread (do_handshake_on_connect
+            # on first read), so one slow client cannot stall the accept loop.
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("metrics connection failed", extra={"client": str(client_address[0])})
+
+
+def tls_context(web: WebConfig) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = (
+        ssl.TLSVersion.TLSv1_3 if web.min_version == "TLS13" else ssl.TLSVersion.TLSv1_2
+    )
+    try:
+        context.load_cert_chain(str(web.cert_file), str(web.key_file))
+        if web.client_ca_file is not None:
+            context.load_verify_locations(str(web.client_ca_file))
+    except (OSError, ssl.SSLError) as error:
+        raise MetricsServerError(
+            f"{web.path}: cannot load the TLS certificate or key: {error}"
+        ) from None
+    if web.client_auth_type == "RequireAndVerifyClientCert":
+        context.verify_mode = ssl.CERT_REQUIRED
+    elif web.client_auth_type == "VerifyClientCertIfGiven":
+        context.verify_mode = ssl.CERT_OPTIONAL
+    return context
+
+
+class MetricsServer:
+    """The /metrics listener, in a background thread."""
+
+    def __init__(
+        self, registry: CollectorRegistry, host: str, port: int, web: WebConfig | None = None
+    ) -> None:
+        from agent.settings import WebConfig
+
+        web = web or WebConfig()
+        tls = tls_context(web) if web.tls else None
+        auth = _BasicAuth({user.name: user.bcrypt_hash for user in web.users})
+        try:
+            self._server = _Server((host, port), _handler(registry, auth), tls)
+        except OSError as error:
+            raise MetricsServerError(
+                f"cannot listen for /metrics on {host}:{port}: {error.strerror}"
+            ) from None
+        self.scheme = "https" if tls else "http"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="netmon-metrics", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = str(self._server.server_address[0])
+        shown = f"[{host}]" if ":" in host else host
+        return f"{self.scheme}://{shown}:{self.port}/metrics"
+
+    def start(self) -> MetricsServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

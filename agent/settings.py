@@ -1,0 +1,415 @@
+"""The daemon's own configuration: ``/etc/netmon/netmon.toml`` (or ``--config FILE``).
+
+Everything has a default an operator would expect, so an empty file (or none at all) gives a
+working daemon on loopback. Every problem is reported at once, each naming the file, the line
+and the key, the way the inventory loader does::
+
+    inventory = "/etc/netmon/inventory.toml"
+    store_url = "postgresql+psycopg://netmon@db.example/netmon"   # default: SQLite, see db docs
+    maintenance = ["h3c-s5500-02"]          # silenced devices (offline on purpose)
+
+    [metrics]
+    listen = "127.0.0.1:9464"
+    web_config = "/etc/netmon/web-config.yml"   # Prometheus web-config: TLS, basic auth
+
+    [intervals]        # seconds between runs of each collector kind, per device
+    health = 30
+    config = 3600
+    signatures = 14400
+
+    [scheduler]
+    jitter = 5             # seconds of random delay added to every run
+    snmp_concurrency = 32  # SNMP collections in flight at once
+    ssh_concurrency = 8    # SSH sessions open at once
+    job_timeout = 120      # seconds one collection of one device may take
+    backoff_max = 900      # longest pause between tries of an unreachable device
+
+    [staleness]        # days after its release a signature library counts as stale
+    av = 7
+    ips = 14
+    url = 30
+    app = 30
+    default = 30
+
+    [licences]
+    warning_days = 30
+
+The web-config file follows Prometheus' format (exporter-toolkit): ``tls_server_config``
+(``cert_file``, ``key_file``, optional ``client_ca_file`` / ``client_auth_type``) and
+``basic_auth_users`` (user: bcrypt hash). Relative paths are relative to that file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agent.errors import NetmonError
+from agent.inventory.locate import LineLocator
+
+SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
+DEFAULT_LISTEN = "127.0.0.1:9464"
+COLLECTOR_KINDS: tuple[str, ...] = ("health", "config", "signatures")
+
+
+class SettingsError(NetmonError):
+    """One or more problems with the daemon's configuration; one line per problem."""
+
+    def __init__(self, errors: list[str] | str) -> None:
+        self.errors: list[str] = [errors] if isinstance(errors, str) else list(errors)
+        super().__init__("\n".join(self.errors))
+
+    def __str__(self) -> str:
+        return "\n".join(self.errors)
+
+
+# -- the file's shape ------------------------------------------------------------------------
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricsTable(_Table):
+    listen: str = DEFAULT_LISTEN
+    web_config: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+
+class IntervalsTable(_Table):
+    health: float = Field(30.0, gt=0)
+    config: float = Field(3600.0, gt=0)
+    signatures: float = Field(14400.0, gt=0)
+
+
+class SchedulerTable(_Table):
+    jitter: float = Field(5.0, ge=0)
+    snmp_concurrency: int = Field(32, ge=1)
+    ssh_concurrency: int = Field(8, ge=1)
+    job_timeout: float = Field(120.0, gt=0)
+    backoff_max: float = Field(900.0, gt=0)
+
+
+class StalenessTable(_Table):
+    av: float = Field(7, gt=0)
+    ips: float = Field(14, gt=0)
+    url: float = Field(30, gt=0)
+    app: float = Field(30, gt=0)
+    default: float = Field(30, gt=0)
+
+
+class LicencesTable(_Table):
+    warning_days: int = Field(30, ge=0)
+
+
+class SettingsFile(_Table):
+    inventory: str | None = None
+    store_url: str | None = None
+    maintenance: list[str] = Field(default_factory=list)
+    metrics: MetricsTable = Field(default_factory=MetricsTable)
+    intervals: IntervalsTable = Field(default_factory=IntervalsTable)
+    scheduler: SchedulerTable = Field(default_factory=SchedulerTable)
+    staleness: StalenessTable = Field(default_factory=StalenessTable)
+    licences: LicencesTable = Field(default_factory=LicencesTable)
+
+
+# -- what the rest of netmon uses ------------------------------------------------------------
+@dataclass(frozen=True)
+class BasicAuthUser:
+    name: str
+    bcrypt_hash: str
+
+    def __repr__(self) -> str:  # a hash is not a password, but it need not travel in logs
+        return f"BasicAuthUser({self.name!r})"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Prometheus' web configuration: TLS for the listener and basic-auth users."""
+
+    path: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    client_ca_file: Path | None = None
+    client_auth_type: str = "NoClientCert"
+    min_version: str | None = None
+    users: tuple[BasicAuthUser, ...] = ()
+
+    @property
+    def tls(self) -> bool:
+        return self.cert_file is not None
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None = None  # None: built-in defaults, no file
+    inventory: Path | None = None
+    store_url: str | None = None
+    maintenance: frozenset[str] = frozenset()
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 9464
+    web: WebConfig = field(default_factory=WebConfig)
+    intervals: dict[str, float] = field(
+        default_factory=lambda: {"health": 30.0, "config": 3600.0, "signatures": 14400.0}
+    )
+    jitter: float = 5.0
+    snmp_concurrency: int = 32
+    ssh_concurrency: int = 8
+    job_timeout: float = 120.0
+    backoff_max: float = 900.0
+    staleness_days: dict[str, float] = field(
+        default_factory=lambda: {"av": 7, "ips": 14, "url": 30, "app": 30, "default": 30}
+    )
+    licence_warning_days: int = 30
+
+    def staleness_limit(self, library_kind: str) -> dt.timedelta:
+        """How old a library of this kind may get before it counts as stale."""
+        days = self.staleness_days.get(library_kind.lower(), self.staleness_days["default"])
+        return dt.timedelta(days=days)
+
+    @property
+    def listen(self) -> str:
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"{host}:{self.listen_port}"
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6]:port`` into (host, port); a bad value raises ValueError."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d+)|([^:\[\]]+):(\d+)", value.strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not HOST:PORT (e.g. {DEFAULT_LISTEN} or [::1]:9464)")
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range 1..65535")
+    if match.group(1):
+        ipaddress.IPv6Address(host)
+    return host, port
+
+
+def default_settings_path() -> Path | None:
+    """/etc/netmon/netmon.toml when it exists; otherwise the built-in defaults apply."""
+    return SYSTEM_SETTINGS if SYSTEM_SETTINGS.is_file() else None
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Read and check ``path`` (None: the defaults); raise ``SettingsError`` listing every
+    problem found."""
+    if path is None:
+        return Settings()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: no such file") from None
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if match is None:
+            raise SettingsError(f"{path}: TOML syntax error: {message}") from None
+        raise SettingsError(
+            f"{path}:{match.group(1)}: TOML syntax error: {message[: match.start()]} "
+            f"(column {match.group(2)})"
+        ) from None
+    locator = LineLocator(text)
+    try:
+        parsed = SettingsFile.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(path, locator, exc)) from None
+    return _build(path, locator, parsed)
+
+
+def _describe(path: Path, locator: LineLocator, exc: ValidationError) -> list[str]:
+    problems: list[tuple[int, str]] = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        line = locator.line_of(loc)
+        where = f"{path}:{line}" if line else str(path)
+        if error["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            parent = ".".join(str(p) for p in loc[:-1])
+            known = _known_keys(loc[:-1])
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+            text = f"{where}: {parent + ': ' if parent else ''}unknown key {key!r}; {hint}"
+        else:
+            key = ".".join(str(p) for p in loc)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            text = f"{where}: {key}: {message}"
+        problems.append((line or 0, text))
+    return [text for _line, text in sorted(problems, key=lambda p: p[0])]
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = SettingsFile
+    for part in loc:
+        annotation = model.model_fields.get(str(part))
+        target = getattr(annotation, "annotation", None) if annotation else None
+        if not (isinstance(target, type) and issubclass(target, BaseModel)):
+            return []
+        model = target
+    return list(model.model_fields)
+
+
+def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
+    host, port = parse_listen(parsed.metrics.listen)
+    base = path.parent
+    web = WebConfig()
+    if parsed.metrics.web_config:
+        web_path = _relative(base, parsed.metrics.web_config)
+        line = locator.line_of(("metrics", "web_config"))
+        web = load_web_config(web_path, referenced_from=f"{path}:{line}" if line else str(path))
+    return Settings(
+        path=path,
+        inventory=_relative(base, parsed.inventory) if parsed.inventory else None,
+        store_url=parsed.store_url,
+        maintenance=frozenset(parsed.maintenance),
+        listen_host=host,
+        listen_port=port,
+        web=web,
+        intervals=parsed.intervals.model_dump(),
+        jitter=parsed.scheduler.jitter,
+        snmp_concurrency=parsed.scheduler.snmp_concurrency,
+        ssh_concurrency=parsed.scheduler.ssh_concurrency,
+        job_timeout=parsed.scheduler.job_timeout,
+        backoff_max=parsed.scheduler.backoff_max,
+        staleness_days=parsed.staleness.model_dump(),
+        licence_warning_days=parsed.licences.warning_days,
+    )
+
+
+def _relative(base: Path, value: str) -> Path:
+    candidate = Path(value).expanduser()
+    return candidate if candidate.is_absolute() else base / candidate
+
+
+# -- Prometheus web configuration (YAML) -----------------------------------------------------
+_TLS_KEYS = ("cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version")
+_CLIENT_AUTH_TYPES = ("NoClientCert", "RequireAndVerifyClientCert", "VerifyClientCertIfGiven")
+_TLS_VERSIONS = ("TLS12", "TLS13")
+_BCRYPT = re.compile(r"^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$")
+
+
+def load_web_config(path: Path, referenced_from: str = "") -> WebConfig:
+    """Read a Prometheus web-config file; every problem names the file, line and key."""
+    import yaml
+
+    prefix = f" (web_config of {referenced_from})" if referenced_from else ""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read{prefix}: {error.strerror}") from None
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise SettingsError(f"{where}: YAML syntax error: {problem}") from None
+    checker = _WebConfigChecker(path)
+    result = checker.check(root)
+    if checker.problems:
+        raise SettingsError(checker.problems)
+    return result
+
+
+class _WebConfigChecker:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def problem(self, node: Any, key: str, message: str) -> None:
+        self.problems.append(f"{self.path}:{node.start_mark.line + 1}: {key}: {message}")
+
+    def mapping(self, node: Any, key: str) -> list[tuple[Any, Any]]:
+        import yaml
+
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~")):
+            return []
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, key or "web config", "must be a mapping")
+            return []
+        return list(node.value)
+
+    def scalar(self, node: Any, key: str) -> str | None:
+        import yaml
+
+        if not isinstance(node, yaml.ScalarNode) or not node.value:
+            self.problem(node, key, "must be a non-empty string")
+            return None
+        return str(node.value)
+
+    def check(self, root: Any) -> WebConfig:
+        values: dict[str, Any] = {"path": self.path}
+        users: list[BasicAuthUser] = []
+        for key_node, value_node in self.mapping(root, ""):
+            key = key_node.value
+            if key == "tls_server_config":
+                values.update(self.tls(value_node))
+            elif key == "basic_auth_users":
+                for user_node, hash_node in self.mapping(value_node, key):
+                    hashed = self.scalar(hash_node, f"{key}.{user_node.value}")
+                    if hashed is None:
+                        continue
+                    if not _BCRYPT.match(hashed):
+                        self.problem(
+                            hash_node,
+                            f"{key}.{user_node.value}",
+                            "not a bcrypt hash "
+                            "(make one with `htpasswd -nBC 10 USER` or python bcrypt)",
+                        )
+                        continue
+                    users.append(BasicAuthUser(str(user_node.value), hashed))
+            elif key == "http_server_config":
+                # HTTP/2 and response headers: nothing for netmon's small server to apply.
+                continue
+            else:
+                known = "tls_server_config, basic_auth_users, http_server_config"
+                self.problem(key_node, key, f"unknown key; known: {known}")
+        values["users"] = tuple(users)
+        if bool(values.get("cert_file")) != bool(values.get("key_file")):
+            self.problem(root, "tls_server_config", "cert_file and key_file go together")
+        return WebConfig(**values)
+
+    def tls(self, node: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key_node, value_node in self.mapping(node, "tls_server_config"):
+            key = key_node.value
+            name = f"tls_server_config.{key}"
+            if key not in _TLS_KEYS:
+                close = difflib.get_close_matches(key, _TLS_KEYS, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(_TLS_KEYS)}"
+                self.problem(key_node, name, f"unknown key; {hint}")
+                continue
+            value = self.scalar(value_node, name)
+            if value is None:
+                continue
+            if key.endswith("_file"):
+                file = _relative(self.path.parent, value)
+                if not file.is_file():
+                    self.problem(value_node, name, f"{file} does not exist")
+                found[key] = file
+            elif key == "client_auth_type" and value not in _CLIENT_AUTH_TYPES:
+                self.problem(value_node, name, f"{value!r}; known: {', '.join(_CLIENT_AUTH_TYPES)}")
+            elif key == "min_version" and value not in _TLS_VERSIONS:
+                self.problem(value_node, name, f"{value!r}; known: {', '.join(_TLS_VERSIONS)}")
+            else:
+                found[key] = value
+        return found
