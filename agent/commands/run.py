@@ -49,15 +49,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run_command)
 
 
-def collector_kinds(settings: Settings, store: Store | None) -> list[CollectorKind]:
-    """Every collector kind the daemon schedules. Configuration (issue 4) and signatures
-    (issue 5) register here the same way once their collectors exist."""
+def collector_kinds(
+    settings: Settings, store: Store | None, state: FleetState
+) -> list[CollectorKind]:
+    """Every collector kind the daemon schedules: health (SNMP, CLI fallback), configuration
+    (SSH, agent.kinds.ConfigKind)."""
     from agent.daemon import HealthKind
+    from agent.kinds import ConfigKind
     from agent.recorder import Recorder
+    from collectors.config import ConfigCollector
     from collectors.health import HealthCollector
 
     recorder = Recorder(store) if store is not None else None
-    return [HealthKind(HealthCollector(concurrency=settings.snmp_concurrency), recorder)]
+    health = HealthCollector(
+        concurrency=settings.snmp_concurrency, ssh_concurrency=settings.ssh_concurrency
+    )
+    return [
+        HealthKind(health, recorder),
+        ConfigKind(ConfigCollector(), store, state),
+    ]
 
 
 def build_daemon(
@@ -84,7 +94,7 @@ def build_daemon(
             "maintenance names devices the inventory does not have", extra={"devices": unknown}
         )
     return Daemon(
-        collector_kinds(settings, store),
+        collector_kinds(settings, store, state),
         devices,
         state,
         schedule,

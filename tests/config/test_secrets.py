@@ -3,8 +3,8 @@ the output of any `netmon config` command, nor the git export (files and history
 
 Every vendor's lab configuration carries known, distinctive secrets (``[secrets.*]`` of
 ``agent/lab/cli/<vendor>.toml``); Huawei's are re-encrypted on each display, so for it the
-test also looks for any ``%^%#`` cipher text. The metrics layer (``agent/metrics.py``) does not
-exist yet: when it does, its text belongs in ``everything_written`` too.
+test also looks for any ``%^%#`` cipher text. The metrics text is checked after the same
+devices went through the daemon's configuration kind (``agent.kinds.ConfigKind``).
 """
 
 from __future__ import annotations
@@ -50,6 +50,32 @@ def _write_lab_json(lab: Lab, directory: Path) -> None:
     (directory / "lab.json").write_text(json.dumps(state), encoding="utf-8")
 
 
+def _metrics_after_daemon_runs(devices: list[Device]) -> str:
+    """/metrics text after the daemon's config kind fetched and recorded these devices."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from prometheus_client.exposition import generate_latest
+
+    from agent.kinds import ConfigKind
+    from agent.metrics import build_registry
+    from agent.state import FleetState
+    from agent.store import open_store
+    from collectors.config import ConfigCollector
+
+    state = FleetState()
+    state.set_devices(devices)
+    with open_store() as store:
+        kind = ConfigKind(ConfigCollector(), store, state)
+        for device in devices:
+            result = asyncio.run(kind.collect(device))
+            assert kind.outcome(result).success, result
+            kind.record(result, datetime.now(UTC))
+    text = generate_latest(build_registry(state)).decode()
+    assert text.count("netmon_config_drift{") == len(devices)
+    return text
+
+
 def test_planted_secrets_appear_nowhere(
     clean_lab: Lab,
     lab_devices: list[Device],
@@ -92,6 +118,9 @@ def test_planted_secrets_appear_nowhere(
         assert main(["config", "diff", name, "--from", "1", "--to", "2"]) == 0
         assert main(["config", "history", name]) == 0
         clean_lab.clear(name)
+    metrics = _metrics_after_daemon_runs(
+        [d for d in lab_devices if d.name in REPRESENTATIVES.values()]
+    )
     assert main(["config", "status"]) == 0
     assert main(["config", "export", "--git", str(git_dir)]) == 0
 
@@ -116,6 +145,7 @@ def test_planted_secrets_appear_nowhere(
         "database": database.decode("utf-8", "replace"),
         "git history": history,
         "git files": files,
+        "metrics": metrics,
     }
     assert "v2 is the approved baseline" in printed.out
     for where, text in everything_written.items():
