@@ -161,6 +161,12 @@ class FleetCollector(Collector):
             1,
         )
         out.set("netmon_device_maintenance", "", dev, 1 if device.maintenance else 0)
+        out.set(
+            "netmon_sessions_limit",
+            "the model's session capacity (vendor profile models.toml max_sessions)",
+            dev,
+            _sessions_limit(device.info.vendor, device.info.model),
+        )
         if device.health is not None:
             self._health(out, name, device.health)
         if device.config is not None:
@@ -513,3 +519,11 @@ class MetricsServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def _sessions_limit(vendor: str, model: str) -> int | None:
+    from collectors.profiles import load_profiles
+
+    profile = load_profiles().get(vendor)
+    info = profile.models.get(model) if profile else None
+    return info.max_sessions if info else None

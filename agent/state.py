@@ -125,6 +125,7 @@ class FleetState:
     # -- fleet membership and settings ---------------------------------------------------
     def set_devices(self, devices: Iterable[Device]) -> None:
         """The fleet is exactly ``devices`` now; kept devices keep what was collected."""
+        devices = list(devices)
         with self._lock:
             current: dict[str, _Device] = {}
             for device in devices:
@@ -143,6 +144,11 @@ class FleetState:
                     kept.info = info
                     current[device.name] = kept
             self._devices = current
+            self._uplinks = frozenset(
+                (device.name, interface)
+                for device in devices
+                for interface in getattr(device, "uplinks", ())
+            )
 
     def set_maintenance(self, names: Iterable[str]) -> None:
         with self._lock:

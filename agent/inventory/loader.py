@@ -290,6 +290,7 @@ class _Checker:
             snmp=snmp_settings(snmp, self._anchor),
             ssh=ssh_settings(ssh, self._anchor),
             line=self.locator.line_of(location),
+            uplinks=tuple(table.uplinks),
         )
 
     def _anchor(self, ref: SecretRef) -> SecretRef:

@@ -131,6 +131,7 @@ class Device:
     snmp: SnmpSettings
     ssh: SshSettings
     line: int | None = None  # line of the device's [[device]] header in its file
+    uplinks: tuple[str, ...] = ()  # interface names the alerts treat as uplinks
 
     def secret_refs(self) -> Iterator[tuple[str, SecretRef]]:
         """Every secret this device needs, as (field, reference)."""

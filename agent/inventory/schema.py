@@ -172,6 +172,9 @@ class DeviceTable(_Table):
     site: str | None = None
     services: Annotated[tuple[str, ...], PlainValidator(_services)]
     address: Annotated[str, PlainValidator(_address)]
+    # Interface names (ifName, as the box prints them) whose loss cuts the box off: alerts
+    # watch these ("NetmonUplinkDown").
+    uplinks: list[str] = []
     snmp: SnmpTable | None = None
     ssh: SshTable | None = None
 

@@ -38,6 +38,7 @@ class ModelInfo:
     name: str
     kind: str
     family: str
+    max_sessions: int | None = None  # concurrent-session capacity, for "sessions near limit"
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,12 @@ def _load_vendor(vendor: str) -> VendorProfile:
     if catalogue is None:
         raise FileNotFoundError(f"vendor profile {vendor!r} has no models.toml")
     models = {
-        name: ModelInfo(name=name, kind=spec["kind"], family=spec.get("family", ""))
+        name: ModelInfo(
+            name=name,
+            kind=spec["kind"],
+            family=spec.get("family", ""),
+            max_sessions=spec.get("max_sessions"),
+        )
         for name, spec in catalogue.get("models", {}).items()
     }
     for model in models.values():

@@ -142,7 +142,6 @@ def test_every_rendered_series_is_documented_with_exactly_its_labels() -> None:
             assert set(labels) == docs[name][1], (name, labels)
     # Everything a healthy, configured, signature-carrying fleet produces is there.
     expected_absent = {
-        "netmon_sessions_limit",  # no profile knows a capacity yet
         "netmon_disk_usage_ratio",  # no audit box in this state
         "netmon_new_sessions_per_second",
         "netmon_memory_usage_ratio",  # not read in this state
@@ -153,6 +152,9 @@ def test_every_rendered_series_is_documented_with_exactly_its_labels() -> None:
 def test_values_labels_and_absent_readings() -> None:
     found = samples(filled_state())
     assert value(found, "netmon_build_info", version="9.9") == 1
+    # The NGFW4000's capacity comes from its profile (models.toml max_sessions); switches have none.
+    assert value(found, "netmon_sessions_limit", device="fw-1") == 1_000_000
+    assert value(found, "netmon_sessions_limit", device="sw-1") is None
     assert value(found, "netmon_device_up", device="sw-1") == 1
     assert value(found, "netmon_device_up", device="sw-2") == 0
     # fw-1 was never polled: no up series at all, but its info and maintenance are there.
@@ -316,3 +318,15 @@ def test_tls_and_basic_auth(tmp_path: Path) -> None:
             urllib.request.urlopen(server.url, context=ssl.create_default_context(), timeout=5)
     finally:
         server.stop()
+
+
+def test_uplinks_come_from_the_inventory() -> None:
+    from agent.inventory import load_inventory
+
+    inventory = load_inventory(Path(__file__).resolve().parents[2] / "inventory.toml")
+    state = FleetState()
+    state.set_devices(inventory.devices)
+    uplinks = state.view().uplinks
+    assert ("h3c-s5500-01", "GigabitEthernet1/0/28") in uplinks
+    assert ("huawei-s5700-01", "GigabitEthernet0/0/27") in uplinks
+    assert not any(device.startswith("topsec") for device, _ in uplinks)

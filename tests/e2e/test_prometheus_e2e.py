@@ -516,15 +516,9 @@ def test_every_dashboard_query_returns_data(faults: Stack) -> None:
         "netmon_temperature_celsius",
     ):
         assert any(core in expr for expr in per_device_checked), core
-    # What may have no series yet: families of collectors not wired in, and the session
-    # capacity that no vendor profile knows.
-    # The inventory marks no uplinks yet either.
+    # What may have no series yet: families of collectors not wired in.
     # Nobody approves a baseline during the demo, so no approval time exists either.
-    allowed = {
-        "netmon_sessions_limit",
-        "netmon_interface_uplink",
-        "netmon_config_baseline_timestamp_seconds",
-    }
+    allowed = {"netmon_config_baseline_timestamp_seconds"}
     if not CONFIG_WIRED:
         allowed |= {n for n in documented_names() if n.startswith("netmon_config_")}
     if not SIGNATURES_WIRED:
