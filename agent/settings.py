@@ -122,6 +122,8 @@ class SettingsFile(_Table):
     scheduler: SchedulerTable = Field(default_factory=SchedulerTable)
     staleness: StalenessTable = Field(default_factory=StalenessTable)
     licences: LicencesTable = Field(default_factory=LicencesTable)
+    # The documents' cover and wording: read and checked by agent.reports.settings.
+    report: dict[str, Any] = Field(default_factory=dict)
 
 
 # -- what the rest of netmon uses ------------------------------------------------------------

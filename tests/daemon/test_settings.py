@@ -175,3 +175,13 @@ def test_web_config_yaml_syntax_error(tmp_path: Path) -> None:
     path = write(tmp_path, '[metrics]\nweb_config = "web.yml"\n')
     with pytest.raises(SettingsError, match=r"web\.yml:\d+: YAML syntax error"):
         load_settings(path)
+
+
+def test_the_shipped_example_configuration_loads() -> None:
+    from agent.reports.settings import report_settings
+
+    example = Path(__file__).resolve().parents[2] / "deploy" / "netmon.toml"
+    settings = load_settings(example)
+    assert settings.intervals["health"] == 30
+    assert settings.listen_port == 9464
+    assert report_settings(example).timezone == "Asia/Shanghai"
