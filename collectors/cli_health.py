@@ -115,22 +115,22 @@ def fill_from_environment(snapshot: HealthSnapshot, environment: dict[str, Any])
             if entry.get("temperature") is not None
         ]
         filled.append("temperature")
-    fans = environment.get("fans") or {}
-    if "fans" in missing and fans:
-        snapshot.fans = [
-            Component(name, "ok" if entry.get("status") else "failed", str(entry.get("status")))
-            for name, entry in fans.items()
-        ]
-        filled.append("fans")
-    power = environment.get("power") or {}
-    if "psus" in missing and power:
-        snapshot.power_supplies = [
-            Component(name, "ok" if entry.get("status") else "failed", str(entry.get("status")))
-            for name, entry in power.items()
-        ]
-        filled.append("psus")
+    for name, key in (("fans", "fans"), ("psus", "power")):
+        entries = environment.get(key) or {}
+        if name in missing and entries:
+            components = [_component(label, entry) for label, entry in entries.items()]
+            if name == "fans":
+                snapshot.fans = components
+            else:
+                snapshot.power_supplies = components
+            filled.append(name)
     for name in filled:
         snapshot.unreadable.pop(name, None)
     if filled and not snapshot.reachable:
         snapshot.reachable = True  # SNMP is silent but the box answers on SSH
     return filled
+
+
+def _component(name: str, entry: dict[str, Any]) -> Component:
+    """A NAPALM fan or power entry (``status`` True when working) as a snapshot component."""
+    return Component(name, "ok" if entry.get("status") else "failed", str(entry.get("status")))
