@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agent.commands.report",
     "agent.commands.run",
     "agent.commands.demo",
+    "agent.commands.signatures",
 )
 
 

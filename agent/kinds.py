@@ -1,4 +1,5 @@
-"""The SSH collector kinds the daemon schedules next to health (``agent.daemon.HealthKind``).
+"""The SSH collector kinds the daemon schedules next to health (``agent.daemon.HealthKind``):
+configuration (``ConfigKind``) and signature libraries and licences (``SignaturesKind``).
 
 Each wraps a collector (``collect``), says whether a run succeeded or found the device
 unreachable (``outcome``), and keeps its result: in the store, through the module that owns
@@ -17,12 +18,16 @@ from typing import TYPE_CHECKING
 
 from agent.daemon import Outcome, classify_failure
 from agent.errors import NetmonError
+from collectors.signatures.collector import SignatureSnapshot, in_signature_scope
+from collectors.signatures.staleness import library_stale
 
 if TYPE_CHECKING:
     from agent.inventory import Device
     from agent.state import FleetState
     from agent.store import Store
     from collectors.config import ConfigCollector, ConfigSnapshot
+    from collectors.signatures import SignatureCollector
+    from collectors.signatures.staleness import StalenessRules
 
 # Failure reasons of a session that mean "the box did not answer": back off.
 UNREACHABLE_REASONS = frozenset({"timeout", "refused", "closed"})
@@ -94,3 +99,77 @@ class ConfigKind:
             return
         drift = record_config(self.store, result, git_dir=self.git_dir)
         self.state.update_config(result.device, drift.drift, drift.last_change, drift.baseline_at)
+
+
+class SignaturesKind:
+    """Signatures over SSH (``SignatureCollector``) into store and state, for ``agent.daemon``.
+
+    ``update_state`` (on the loop) takes a complete snapshot as it is; ``record`` (writer
+    thread) stores it and then refreshes the state from the store, so a partial fetch never
+    makes a library vanish from the metrics either."""
+
+    kind = "signatures"
+    transport = "ssh"
+
+    def __init__(
+        self,
+        collector: SignatureCollector,
+        store: Store | None,
+        rules: StalenessRules,
+        state: FleetState | None = None,
+    ) -> None:
+        self.collector = collector
+        self.store = store
+        self.rules = rules
+        self.state = state
+
+    async def collect(self, device: Device) -> SignatureSnapshot:
+        return await self.collector.collect(device)
+
+    def failed(self, device: Device, reason: str, message: str) -> SignatureSnapshot:
+        snapshot = SignatureSnapshot(
+            device.name,
+            device.vendor,
+            dt.datetime.now(dt.UTC),
+            in_scope=in_signature_scope(device.services),
+            reachable=False,
+        )
+        snapshot.errors["job"] = f"{reason}: {message}"
+        return snapshot
+
+    def outcome(self, result: SignatureSnapshot) -> Outcome:
+        if not result.reachable:
+            return Outcome(False, True, classify_failure(result.error_text() or "no answer"))
+        return Outcome(True, False, "partial" if result.errors else None)
+
+    def update_state(self, state: FleetState, result: SignatureSnapshot) -> None:
+        self.state = state
+        if not result.reachable or result.errors:
+            return
+        today = result.collected_at.date()
+        libraries = [
+            (
+                lib.library,
+                lib.version,
+                lib.release_date,
+                lib.updated_at,
+                result.in_scope
+                and library_stale(lib.kind, lib.release_date, today, self.rules, result.device),
+            )
+            for lib in result.libraries
+        ]
+        licences = [(lic.feature, lic.expires_on) for lic in result.licences]
+        state.update_signatures(result.device, libraries, licences)
+
+    def record(self, result: SignatureSnapshot, started_at: dt.datetime) -> None:
+        from agent.signatures import fleet_rows, record_snapshot, state_rows
+
+        if self.store is None:
+            return
+        with self.store.session() as session:
+            record_snapshot(session, result, started_at)
+            if self.state is None:
+                return
+            for view in fleet_rows(session, self.rules, device=result.device):
+                libraries, licences = state_rows(view)
+                self.state.update_signatures(result.device, libraries, licences)

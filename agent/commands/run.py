@@ -53,12 +53,13 @@ def collector_kinds(
     settings: Settings, store: Store | None, state: FleetState
 ) -> list[CollectorKind]:
     """Every collector kind the daemon schedules: health (SNMP, CLI fallback), configuration
-    (SSH, agent.kinds.ConfigKind)."""
+    and signature libraries (SSH; agent.kinds)."""
     from agent.daemon import HealthKind
-    from agent.kinds import ConfigKind
+    from agent.kinds import ConfigKind, SignaturesKind
     from agent.recorder import Recorder
     from collectors.config import ConfigCollector
     from collectors.health import HealthCollector
+    from collectors.signatures import SignatureCollector, staleness_rules
 
     recorder = Recorder(store) if store is not None else None
     health = HealthCollector(
@@ -67,6 +68,14 @@ def collector_kinds(
     return [
         HealthKind(health, recorder),
         ConfigKind(ConfigCollector(), store, state),
+        SignaturesKind(
+            SignatureCollector(),
+            store,
+            staleness_rules(
+                settings.staleness_days, settings.licence_warning_days, settings.maintenance
+            ),
+            state,
+        ),
     ]
 
 

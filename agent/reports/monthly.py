@@ -23,6 +23,7 @@ from agent.reports.data import DeviceInfo, ReportData
 from agent.reports.document import BulletList, Chart, Document, Paragraph, Section, Table
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
+from collectors.drivers import library_kind
 
 LOW_AVAILABILITY = 0.99
 HIGH_CPU = 0.90
@@ -309,6 +310,12 @@ def findings(data: ReportData, text: Text, settings: ReportSettings) -> tuple[li
             advice.append(text(advice_key, **values))
 
     signature_devices = {info.name for info in data.devices if info.has_service("SIG")}
+    rules = settings.staleness()
+
+    def stale(library: str, age_days: int) -> bool:
+        limit = rules.limit(library_kind(library))
+        return limit is not None and age_days > limit.days
+
     note(
         [
             text(
@@ -321,10 +328,10 @@ def findings(data: ReportData, text: Text, settings: ReportSettings) -> tuple[li
             for row in data.signatures
             if row.device in signature_devices
             and not row.software
-            and row.age_days > settings.stale_signature_days
+            and stale(row.library, row.age_days)
         ],
         "advice.stale",
-        days=settings.stale_signature_days,
+        limits=", ".join(f"{kind} {days:g}" for kind, days in sorted(rules.library_days.items())),
     )
     licence_lines = []
     for row in data.licences:

@@ -7,18 +7,26 @@ optional and every key has a placeholder default the operator replaces::
     agency = "北京市某执法机关"
     contractor = "安全服务承包商"
     timezone = "Asia/Shanghai"          # periods and times in the documents are local time
-    stale_signature_days = 30           # a library older than this is called stale
-    licence_warning_days = 60           # a licence expiring within this is called out
+
+What counts as a stale library or an expiring licence is not a report setting: the documents
+use the daemon's own rules from the same file (``[staleness]`` per library kind and
+``[licences] warning_days``), so a report never disagrees with the alerts.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import NetmonError
+from collectors.signatures.staleness import (
+    DEFAULT_LIBRARY_DAYS,
+    DEFAULT_LICENCE_WARNING_DAYS,
+    StalenessRules,
+    staleness_rules,
+)
 
 SETTINGS_VARIABLE = "NETMON_SETTINGS"
 SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
@@ -33,8 +41,12 @@ class ReportSettings:
     agency: str = "北京市某执法机关"
     contractor: str = "安全服务承包商"
     timezone: str = "Asia/Shanghai"
-    stale_signature_days: int = 30
-    licence_warning_days: int = 60
+    # From the daemon's [staleness] and [licences] sections, not from [report].
+    staleness_days: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LIBRARY_DAYS))
+    licence_warning_days: float = DEFAULT_LICENCE_WARNING_DAYS
+
+    def staleness(self) -> StalenessRules:
+        return staleness_rules(self.staleness_days, self.licence_warning_days)
 
 
 def _settings_path() -> Path | None:
@@ -60,7 +72,10 @@ def report_settings(path: Path | None = None) -> ReportSettings:
         raise ReportSettingsError(f"{path}: [report] must be a table")
     defaults = ReportSettings()
     values: dict[str, object] = {}
+    shared = _shared_rules(path, data)
     for key, default in vars(defaults).items():
+        if key in shared:
+            continue
         if key not in section:
             continue
         value = section[key]
@@ -69,7 +84,22 @@ def report_settings(path: Path | None = None) -> ReportSettings:
                 f"{path}: [report] {key} must be a {type(default).__name__}, got {value!r}"
             )
         values[key] = value
-    unknown = sorted(set(section) - set(vars(defaults)))
+    unknown = sorted(set(section) - set(vars(defaults)) | (set(section) & set(shared)))
     if unknown:
         raise ReportSettingsError(f"{path}: [report] has unknown keys: {', '.join(unknown)}")
-    return ReportSettings(**values)  # type: ignore[arg-type]
+    return ReportSettings(**values, **shared)  # type: ignore[arg-type]
+
+
+def _shared_rules(path: Path, data: dict[str, object]) -> dict[str, object]:
+    """The daemon's staleness and licence rules, as netmon.toml gives them (checked there)."""
+    staleness = data.get("staleness", {})
+    licences = data.get("licences", {})
+    if not isinstance(staleness, dict) or not isinstance(licences, dict):
+        raise ReportSettingsError(f"{path}: [staleness] and [licences] must be tables")
+    days = {**DEFAULT_LIBRARY_DAYS, **staleness}
+    warning = licences.get("warning_days", DEFAULT_LICENCE_WARNING_DAYS)
+    try:
+        staleness_rules(days, warning)
+    except ValueError as error:
+        raise ReportSettingsError(f"{path}: {error}") from None
+    return {"staleness_days": days, "licence_warning_days": warning}

@@ -389,3 +389,26 @@ class MaintenanceRecord(Base):
     recorded_at: Mapped[dt.datetime]
 
     device: Mapped[Device] = relationship()
+
+
+class UpgradeRecord(Base):
+    """One change of a signature library or of the system software on a device, as netmon
+    saw it: from / to version, when it was first seen, the release date the box printed, and
+    whether the version went backwards (a rollback, by the vendor's version rule)."""
+
+    __tablename__ = "upgrade_records"
+    __table_args__ = (
+        Index(None, "seen_at"),
+        Index(None, "device_id", "seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(_device_fk())
+    library: Mapped[str] = mapped_column(String(32))
+    from_version: Mapped[str] = mapped_column(String(128))
+    to_version: Mapped[str] = mapped_column(String(128))
+    seen_at: Mapped[dt.datetime]
+    release_date: Mapped[dt.date | None]
+    rollback: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+
+    device: Mapped[Device] = relationship()

@@ -39,6 +39,7 @@ from agent.store.models import (
     Licence,
     MaintenanceRecord,
     SignatureVersion,
+    UpgradeRecord,
 )
 
 DeviceRef = Device | str
@@ -681,6 +682,46 @@ def current_licences(session: Session, expiring_before: dt.date | None = None) -
     query = query.join(Device, Licence.device_id == Device.id).order_by(
         Device.name, Licence.feature
     )
+    return list(session.scalars(query))
+
+
+def record_upgrade(
+    session: Session,
+    device: DeviceRef,
+    library: str,
+    from_version: str,
+    to_version: str,
+    seen_at: dt.datetime | None = None,
+    release_date: dt.date | None = None,
+    rollback: bool = False,
+) -> UpgradeRecord:
+    """Note one version change of a library (or the software) of a device."""
+    record = UpgradeRecord(
+        device=get_device(session, device),
+        library=library,
+        from_version=from_version,
+        to_version=to_version,
+        seen_at=seen_at or utcnow(),
+        release_date=release_date,
+        rollback=rollback,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def upgrades_between(
+    session: Session, start: dt.datetime, end: dt.datetime, device: DeviceRef | None = None
+) -> list[UpgradeRecord]:
+    """Upgrade records seen in ``[start, end)``, oldest first."""
+    query = (
+        select(UpgradeRecord)
+        .where(UpgradeRecord.seen_at >= start, UpgradeRecord.seen_at < end)
+        .options(selectinload(UpgradeRecord.device))
+        .order_by(UpgradeRecord.seen_at, UpgradeRecord.id)
+    )
+    if device is not None:
+        query = query.where(UpgradeRecord.device_id == get_device(session, device).id)
     return list(session.scalars(query))
 
 

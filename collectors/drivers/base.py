@@ -48,6 +48,10 @@ LIBRARY_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Expiry words that mean "never expires" (licence templates: never / permanent / 永久 / dashes).
+PERMANENT = re.compile(r"never|permanent|unlimited|-+|永久", re.I)
+
+
 class DriverError(NetmonError):
     """A getter could not do its job on a device (names the device, command and why)."""
 
@@ -316,30 +320,68 @@ class NetmonCliDriver(NetworkDriver):
         return int(found) if found is not None else None
 
     def get_signatures(self) -> list[dict[str, str | None]]:
-        """Signature libraries: {library, version, release_date (YYYY-MM-DD or None), raw}."""
+        """Signature libraries: {library, version, release_date (YYYY-MM-DD or None), raw}.
+
+        A line the template could not read (an unknown date format, a cut row, a header in
+        unknown words) or a release date that is no date comes back with an ``error`` key
+        naming the line, so the caller can report it per library instead of losing it."""
         self._fresh()
         if "signatures" not in self.profile.commands:
             return []  # the box has no signature libraries (switches)
-        return [
-            {
+        entries: list[dict[str, str | None]] = []
+        for row in self.rows("signatures", allow_empty=True):
+            if row.get("unparsed"):
+                line = row["unparsed"]
+                entries.append(
+                    {
+                        "library": library_kind(line.split()[0]),
+                        "version": "",
+                        "release_date": None,
+                        "raw": line.split()[0],
+                        "error": f"line not understood: {line!r}",
+                    }
+                )
+                continue
+            printed = row.get("release_date", "")
+            entry: dict[str, str | None] = {
                 "library": library_kind(row["library"]),
                 "version": row.get("version", ""),
-                "release_date": iso_date(row.get("release_date")),
+                "release_date": iso_date(printed),
                 "raw": row["library"],
             }
-            for row in self.rows("signatures", allow_empty=True)
-        ]
+            if printed and entry["release_date"] is None:
+                entry["error"] = f"release date {printed!r} is not a date"
+            entries.append(entry)
+        return entries
 
     def get_licences(self) -> list[dict[str, str | None]]:
-        """Licences: {feature, expires (YYYY-MM-DD or None when it never expires), status}."""
+        """Licences: {feature, expires (YYYY-MM-DD or None when it never expires), status}.
+
+        As in ``get_signatures``, a line the template could not read, or an expiry that is
+        neither a date nor a word for "permanent", carries an ``error`` key."""
         self._fresh()
         if "licences" not in self.profile.commands:
             return []
-        return [
-            {
+        entries: list[dict[str, str | None]] = []
+        for row in self.rows("licences", allow_empty=True):
+            if row.get("unparsed"):
+                line = row["unparsed"]
+                entries.append(
+                    {
+                        "feature": line,
+                        "expires": None,
+                        "status": "",
+                        "error": f"line not understood: {line!r}",
+                    }
+                )
+                continue
+            printed = row.get("expires", "")
+            entry: dict[str, str | None] = {
                 "feature": row["feature"],
-                "expires": iso_date(row.get("expires")),
+                "expires": iso_date(printed),
                 "status": row.get("status", "").lower(),
             }
-            for row in self.rows("licences", allow_empty=True)
-        ]
+            if entry["expires"] is None and printed and not PERMANENT.fullmatch(printed):
+                entry["error"] = f"expiry {printed!r} is not a date"
+            entries.append(entry)
+        return entries

@@ -56,16 +56,22 @@ def test_bad_months_are_refused(text: str) -> None:
 def test_settings_default_and_from_a_file(tmp_path: Path) -> None:
     assert report_settings(None).agency == "北京市某执法机关" or report_settings().agency
     path = tmp_path / "netmon.toml"
-    path.write_text('[report]\nagency = "某某局"\nstale_signature_days = 14\n', encoding="utf-8")
+    path.write_text(
+        '[report]\nagency = "某某局"\n[staleness]\nav = 3\n[licences]\nwarning_days = 45\n',
+        encoding="utf-8",
+    )
     settings = report_settings(path)
     assert (settings.agency, settings.contractor) == ("某某局", "安全服务承包商")
-    assert settings.stale_signature_days == 14
+    # Stale and expiring follow the daemon's own rules in the same file.
+    assert settings.staleness_days["av"] == 3 and settings.staleness_days["ips"] == 14
+    assert settings.licence_warning_days == 45
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[report]\nstale_signature_days = "x"\n', "must be a int"),
+        ("[report]\ntimezone = 8\n", "must be a str"),
+        ("[staleness]\nav = -1\n", "staleness rule 'av'"),
         ("[report]\nagencyy = 1\n", "unknown keys: agencyy"),
         ("[report\n", "netmon.toml"),
     ],

@@ -150,8 +150,9 @@ STRINGS: dict[str, str] = {
     "and upgrade schedule.",
     "finding.stale": "{device}: the {library} library has not been updated for {age} days "
     "(version {version}).",
-    "advice.stale": "Schedule upgrades for devices whose libraries are older than {days} days "
-    "and check their automatic update settings and subscriptions.",
+    "advice.stale": "Schedule upgrades for devices whose libraries are older than their limit "
+    "(days, per library kind: {limits}) and check their automatic update settings and "
+    "subscriptions.",
     "finding.licence_expired": "{device}: licence {feature} expired on {date}.",
     "finding.licence_soon": "{device}: licence {feature} expires on {date} ({days} days left).",
     "advice.licence": "Ask the vendor to renew the licences and check the new expiry on the "

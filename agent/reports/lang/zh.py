@@ -153,7 +153,7 @@ STRINGS: dict[str, str] = {
     "findings.advice": "建议",
     "findings.none": "本期未发现需要处理的问题，建议保持现有巡检和升级频率。",
     "finding.stale": "{device} 的{library}已 {age} 天未更新（版本 {version}）。",
-    "advice.stale": "尽快为特征库超过 {days} 天未更新的"
+    "advice.stale": "尽快为特征库超过更新期限（按库类别的天数：{limits}）未更新的"
     "设备安排升级，并核实自动升级配置与授权状态。",
     "finding.licence_expired": "{device} 的授权 {feature} 已于 {date} 过期。",
     "finding.licence_soon": "{device} 的授权 {feature} 将于 {date} 到期（剩余 {days} 天）。",
