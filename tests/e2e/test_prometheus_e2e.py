@@ -351,17 +351,15 @@ def fleet_up(stack: Stack) -> Stack:
 @pytest.fixture(scope="module")
 def faults(fleet_up: Stack) -> Stack:
     """Every fault at once, so the alerts' `for:` windows run side by side."""
-    if CONFIG_WIRED:
-        # Drift is measured against the first version stored: change the configuration only
-        # once the daemon has fetched it (config runs every 60 s in the demo).
-        wait_for(
-            lambda: (
-                CONFIG_DEVICE
-                in scrape_devices(fleet_up.metrics_url).get("netmon_config_drift", set())
-            ),
-            f"a first configuration of {CONFIG_DEVICE}",
-            STARTUP_WAIT,
-        )
+    # Drift is measured against the first version stored: change the configuration only
+    # once the daemon has fetched it (config runs every 60 s in the demo).
+    wait_for(
+        lambda: (
+            CONFIG_DEVICE in scrape_devices(fleet_up.metrics_url).get("netmon_config_drift", set())
+        ),
+        f"a first configuration of {CONFIG_DEVICE}",
+        STARTUP_WAIT,
+    )
     fleet_up.faults_at = time.monotonic()
     for device, fault in (
         (DOWN_DEVICE, "down"),
@@ -429,26 +427,11 @@ def test_fan_failure_fires_its_alert(faults: Stack) -> None:
     assert {r["metric"]["device"] for r in failed} == {FAN_DEVICE}
 
 
-def _collector_wired(kind: str) -> bool:
-    """Whether the daemon schedules ``kind`` (issues 4 and 5 add config and signatures)."""
-    from agent.commands.run import collector_kinds
-    from agent.settings import Settings
-    from agent.state import FleetState
-
-    return any(k.kind == kind for k in collector_kinds(Settings(), None, FleetState()))
-
-
-CONFIG_WIRED = _collector_wired("config")
-SIGNATURES_WIRED = _collector_wired("signatures")
-
-
-@pytest.mark.xfail(not CONFIG_WIRED, strict=True, reason="issue 4/5: collector not wired yet")
 def test_configuration_change_fires_drift(faults: Stack) -> None:
     latency = wait_for_alert(faults, "NetmonConfigDrift", CONFIG_DEVICE)
     print(f"\nNetmonConfigDrift at the webhook {latency:.0f} s after the change")
 
 
-@pytest.mark.xfail(not SIGNATURES_WIRED, strict=True, reason="issue 4/5: collector not wired yet")
 def test_stale_signature_library_fires_its_alert(faults: Stack) -> None:
     # The lab's libraries were released 30 days ago (agent/lab/cli/*.toml `age_days`): older
     # than the 7-day limit for antivirus libraries, so they are stale without any fault.
@@ -516,15 +499,8 @@ def test_every_dashboard_query_returns_data(faults: Stack) -> None:
         "netmon_temperature_celsius",
     ):
         assert any(core in expr for expr in per_device_checked), core
-    # What may have no series yet: families of collectors not wired in.
     # Nobody approves a baseline during the demo, so no approval time exists either.
     allowed = {"netmon_config_baseline_timestamp_seconds"}
-    if not CONFIG_WIRED:
-        allowed |= {n for n in documented_names() if n.startswith("netmon_config_")}
-    if not SIGNATURES_WIRED:
-        allowed |= {
-            n for n in documented_names() if n.startswith(("netmon_signature_", "netmon_licence_"))
-        }
     for line in unavailable:
         assert metrics_of(line.split(": ", 1)[1]) & allowed, line
 
