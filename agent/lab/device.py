@@ -270,7 +270,7 @@ class SimulatedDevice:
             modulus = 2**32 if recorded.tag == TAG_COUNTER32 else 2**64
             return RecordedValue(recorded.tag, (base + int(rate * elapsed)) % modulus)
         amplitude = self.behaviour.moving.get(oid)
-        if amplitude:
+        if amplitude and _is_number(recorded.value):
             base = int(recorded.value)
             wobble = round(amplitude * math.sin(elapsed / 7.0))
             moved = max(0, base + wobble)
@@ -294,6 +294,15 @@ class SimulatedDevice:
             raise KeyError(f"{self.model} recording has no {format_oid(oid)} for metric {name!r}")
         value = current.value
         return value.decode() if isinstance(value, bytes) else value
+
+
+def _is_number(value: str | bytes | int) -> bool:
+    """Whether a recorded value can move: a number, or a number printed as text. A recording
+    may hold a deliberately wrong type (tests of the collectors); that one stays as recorded."""
+    if isinstance(value, int):
+        return True
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    return text.strip().isdigit()
 
 
 @dataclass(frozen=True)
