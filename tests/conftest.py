@@ -3,17 +3,23 @@
 ``lab`` is the loopback device lab of the foundation issue, started once per test session on
 its own 127.x addresses and free ports, serving every device of the shipped ``inventory.toml``.
 ``lab_devices`` are the inventory's devices re-pointed at their simulated twins, which is what
-collectors are given in integration tests.
+collectors are given in integration tests. ``db_url`` is an empty database on each backend:
+SQLite always, PostgreSQL (a fresh schema in ``$NETMON_TEST_PG_URL``, see ``.ci/postgres.sh``)
+when configured; without it those cases skip, or fail under ``NETMON_TEST_STRICT=1``.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.support import missing_service
 
 if TYPE_CHECKING:
     from agent.inventory import Device, Inventory
@@ -39,8 +45,9 @@ def lab(inventory: Inventory, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # `netmon lab` (127.10.0.1, 16161/12222) out of each other's way.
     base = f"127.{random.randint(40, 250)}.0.1"
     snmp_port = random.randint(20000, 39999)
-    lab = Lab(list(inventory.devices), base_address=base, snmp_port=snmp_port,
-              ssh_port=snmp_port + 20000)
+    lab = Lab(
+        list(inventory.devices), base_address=base, snmp_port=snmp_port, ssh_port=snmp_port + 20000
+    )
     with LabThread(lab, control_dir=tmp_path_factory.mktemp("lab-control")):
         yield lab
 
@@ -58,3 +65,33 @@ def clean_lab(lab: Lab) -> Iterator[Lab]:
     yield lab
     for name in lab.devices:
         lab.clear(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (no schema yet), on each backend."""
+    from sqlalchemy import create_engine, make_url
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'netmon.db'}"
+        return
+    url = os.environ.get("NETMON_TEST_PG_URL")
+    if not url:
+        missing_service(
+            'NETMON_TEST_PG_URL is not set: run `eval "$(bash .ci/postgres.sh)"` as root '
+            "to start the local PostgreSQL and export it"
+        )
+    assert url is not None
+    base = make_url(url)
+    schema = f"netmon_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        # Every connection of the test lands in its own schema, so tests never see each other.
+        scoped = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()

@@ -22,3 +22,10 @@ def require_tool(tool: str, package: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def missing_service(message: str) -> None:
+    """Skip for want of a service (PostgreSQL, ...); fail under NETMON_TEST_STRICT=1."""
+    if strict():
+        pytest.fail(message)
+    pytest.skip(message)

@@ -7,8 +7,6 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-import pytest
-
 # The contract's first day, 08:00 UTC: every test time is an offset from here.
 T0 = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.UTC)
 
@@ -38,15 +36,11 @@ FLEET = (
 PG_URL_VARIABLE = "NETMON_TEST_PG_URL"
 
 
-def missing_service(message: str) -> None:
-    if os.environ.get("NETMON_TEST_STRICT") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 def postgres_base_url() -> str:
     url = os.environ.get(PG_URL_VARIABLE)
     if not url:
+        from tests.support import missing_service
+
         missing_service(
             f'{PG_URL_VARIABLE} is not set: run `eval "$(bash .ci/postgres.sh)"` as root '
             "to start the local PostgreSQL and export it"
