@@ -17,11 +17,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Without an action: run a simulated device for every inventory device "
         "on its own 127.x address, in the foreground, until Ctrl-C.",
     )
-    parser.add_argument("--inventory", type=Path, default=None,
-                        help="inventory file (default: $NETMON_INVENTORY, "
-                        "/etc/netmon/inventory.toml or ./inventory.toml)")
-    parser.add_argument("--lab-dir", type=Path, help="control socket folder (default: "
-                        "$NETMON_LAB_DIR or $XDG_RUNTIME_DIR/netmon-lab-UID)")
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        default=None,
+        help="inventory file (default: $NETMON_INVENTORY, "
+        "/etc/netmon/inventory.toml or ./inventory.toml)",
+    )
+    parser.add_argument(
+        "--lab-dir",
+        type=Path,
+        help="control socket folder (default: $NETMON_LAB_DIR or $XDG_RUNTIME_DIR/netmon-lab-UID)",
+    )
     parser.add_argument("--base-address", default=None, help="first loopback address")
     parser.add_argument("--snmp-port", type=int, default=None)
     parser.add_argument("--ssh-port", type=int, default=None)
@@ -62,12 +69,16 @@ def run_lab(args: argparse.Namespace) -> int:
     async def serve() -> None:
         await lab.start()
         await lab.serve_control(lab_dir)
-        print(f"netmon lab: {len(lab.devices)} devices (SNMP {lab.credentials.community!r} / "
-              f"v3 user {lab.credentials.v3_user!r}; SSH user {lab.credentials.ssh_username!r})")
+        print(
+            f"netmon lab: {len(lab.devices)} devices (SNMP {lab.credentials.community!r} / "
+            f"v3 user {lab.credentials.v3_user!r}; SSH user {lab.credentials.ssh_username!r})"
+        )
         for endpoint in lab.endpoints():
-            print(f"  {endpoint.name:32} {endpoint.vendor:10} {endpoint.model:22} "
-                  f"snmp udp:{endpoint.address}:{endpoint.snmp_port}  "
-                  f"ssh {endpoint.address}:{endpoint.ssh_port}")
+            print(
+                f"  {endpoint.name:32} {endpoint.vendor:10} {endpoint.model:22} "
+                f"snmp udp:{endpoint.address}:{endpoint.snmp_port}  "
+                f"ssh {endpoint.address}:{endpoint.ssh_port}"
+            )
         print(f"control: {lab_dir}/control.sock  (netmon lab fault DEVICE KIND | clear DEVICE)")
         print("running until Ctrl-C", flush=True)
         stop = asyncio.Event()

@@ -714,15 +714,7 @@ def upgrades_between(
     session: Session, start: dt.datetime, end: dt.datetime, device: DeviceRef | None = None
 ) -> list[UpgradeRecord]:
     """Upgrade records seen in ``[start, end)``, oldest first."""
-    query = (
-        select(UpgradeRecord)
-        .where(UpgradeRecord.seen_at >= start, UpgradeRecord.seen_at < end)
-        .options(selectinload(UpgradeRecord.device))
-        .order_by(UpgradeRecord.seen_at, UpgradeRecord.id)
-    )
-    if device is not None:
-        query = query.where(UpgradeRecord.device_id == get_device(session, device).id)
-    return list(session.scalars(query))
+    return _between(session, UpgradeRecord, UpgradeRecord.seen_at, start, end, device)
 
 
 # --- events --------------------------------------------------------------------------------
@@ -787,15 +779,7 @@ def events_between(
     states: Sequence[str] = EVENT_STATES,
 ) -> list[Event]:
     """Events that occurred in ``[start, end)`` (the duty report), oldest first."""
-    query = (
-        select(Event)
-        .where(Event.occurred_at >= start, Event.occurred_at < end, Event.state.in_(states))
-        .options(selectinload(Event.device))
-        .order_by(Event.occurred_at, Event.id)
-    )
-    if device is not None:
-        query = query.where(Event.device_id == get_device(session, device).id)
-    return list(session.scalars(query))
+    return _between(session, Event, Event.occurred_at, start, end, device, Event.state.in_(states))
 
 
 def open_events(session: Session) -> list[Event]:
@@ -838,12 +822,26 @@ def maintenance_records(
     session: Session, start: dt.date, end: dt.date, device: DeviceRef | None = None
 ) -> list[MaintenanceRecord]:
     """Records of work performed on days in ``[start, end)``, oldest first."""
+    return _between(session, MaintenanceRecord, MaintenanceRecord.performed_on, start, end, device)
+
+
+def _between(
+    session: Session,
+    model: Any,
+    column: Any,
+    start: Any,
+    end: Any,
+    device: DeviceRef | None,
+    *conditions: Any,
+) -> list[Any]:
+    """Rows of ``model`` whose ``column`` is in ``[start, end)``, oldest first, with their
+    device loaded; optionally of one device only."""
     query = (
-        select(MaintenanceRecord)
-        .where(MaintenanceRecord.performed_on >= start, MaintenanceRecord.performed_on < end)
-        .options(selectinload(MaintenanceRecord.device))
-        .order_by(MaintenanceRecord.performed_on, MaintenanceRecord.id)
+        select(model)
+        .where(column >= start, column < end, *conditions)
+        .options(selectinload(model.device))
+        .order_by(column, model.id)
     )
     if device is not None:
-        query = query.where(MaintenanceRecord.device_id == get_device(session, device).id)
+        query = query.where(model.device_id == get_device(session, device).id)
     return list(session.scalars(query))

@@ -34,12 +34,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     snmp_port = random.randint(20000, 29999)
     ssh_port = snmp_port + 10000
     command = [
-        sys.executable, "-m", "agent.cli", "lab",
-        "--inventory", str(ROOT / "inventory.toml"),
-        "--lab-dir", str(lab_dir),
-        "--base-address", "127.30.0.1",
-        "--snmp-port", str(snmp_port),
-        "--ssh-port", str(ssh_port),
+        sys.executable,
+        "-m",
+        "agent.cli",
+        "lab",
+        "--inventory",
+        str(ROOT / "inventory.toml"),
+        "--lab-dir",
+        str(lab_dir),
+        "--base-address",
+        "127.30.0.1",
+        "--snmp-port",
+        str(snmp_port),
+        "--ssh-port",
+        str(ssh_port),
     ]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -75,15 +83,33 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 def _netmon(lab: dict, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agent.cli", "lab", "--lab-dir", str(lab["lab_dir"]), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
 def _snmpget(lab: dict, endpoint: dict, oid: str) -> str:
     result = subprocess.run(
-        ["snmpget", "-v2c", "-c", lab["credentials"]["community"], "-On", "-Oqv",
-         "-t", "2", "-r", "1", f"{endpoint['address']}:{endpoint['snmp_port']}", oid],
-        capture_output=True, text=True, timeout=30, env={**os.environ, "MIBS": ""},
+        [
+            "snmpget",
+            "-v2c",
+            "-c",
+            lab["credentials"]["community"],
+            "-On",
+            "-Oqv",
+            "-t",
+            "2",
+            "-r",
+            "1",
+            f"{endpoint['address']}:{endpoint['snmp_port']}",
+            oid,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "MIBS": ""},
     )
     return result.stdout.strip() if result.returncode == 0 else f"ERROR {result.stderr.strip()}"
 
@@ -114,9 +140,13 @@ def test_snmpget_reads_sys_object_id_from_every_device(lab: dict) -> None:
 def _cli(lab: dict, endpoint: dict, *, timeout: float = 20) -> object:
     credentials = lab["credentials"]
     return open_cli(
-        endpoint["vendor"], endpoint["address"], endpoint["ssh_port"],
-        credentials["ssh_username"], credentials["ssh_password"],
-        timeout=timeout, device_name=endpoint["name"],
+        endpoint["vendor"],
+        endpoint["address"],
+        endpoint["ssh_port"],
+        credentials["ssh_username"],
+        credentials["ssh_password"],
+        timeout=timeout,
+        device_name=endpoint["name"],
     )
 
 
@@ -181,7 +211,10 @@ def test_lab_control_errors_are_clear_and_without_traceback(lab: dict) -> None:
 def test_fault_without_a_running_lab_says_so(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "agent.cli", "lab", "--lab-dir", str(tmp_path), "clear", "x"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0
     assert "no running lab found" in result.stderr
@@ -191,7 +224,10 @@ def test_netmon_poll_reads_a_lab_twin_and_stores_the_sample(lab: dict, tmp_path:
     def netmon(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "agent.cli", "--state-dir", str(tmp_path), *args],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     assert netmon("db", "upgrade").returncode == 0
