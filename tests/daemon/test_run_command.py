@@ -83,7 +83,8 @@ def test_netmon_run_under_a_systemd_like_supervisor(lab: Lab, tmp_path: Path) ->
     config = tmp_path / "netmon.toml"
     config.write_text(
         f'inventory = "{inventory}"\n[metrics]\nlisten = "127.0.0.1:{port}"\n'
-        "[intervals]\nhealth = 5\nconfig = 600\nsignatures = 600\n[scheduler]\njitter = 0.5\njob_timeout = 30\n"
+        "[intervals]\nhealth = 5\nconfig = 600\nsignatures = 600\n"
+        "[scheduler]\njitter = 0.5\njob_timeout = 30\n"
     )
     notify = tmp_path / "notify.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
