@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import faulthandler
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ import re
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -180,7 +182,13 @@ class SystemdNotifier:
             return False
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                # Never block the event loop on a supervisor that does not read: a full
+                # queue drops this message (the next watchdog ping comes soon anyway).
+                sock.setblocking(False)
                 sock.sendto(message.encode(), self.address)
+        except BlockingIOError:
+            log.warning("sd_notify dropped: the notify socket's queue is full")
+            return False
         except OSError as error:
             log.warning("sd_notify failed", extra={"error": str(error)})
             return False
@@ -280,6 +288,8 @@ class Daemon:
         # One writer thread: store writes stay off the event loop and never contend with
         # each other for SQLite's single write lock.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netmon-store")
+        # False when SIGTERM's drain had to give up on a stuck store write (see drain()).
+        self.drained_cleanly = True
         state.set_devices(devices)
         state.set_intervals({k: schedule.intervals[k] for k in self.kinds})
 
@@ -464,11 +474,42 @@ class Daemon:
                 task.cancel()
         if scheduling:
             self.scheduler.shutdown(wait=False)
-        await asyncio.get_running_loop().run_in_executor(None, self._writer.shutdown, True)
+        await self._finish_writes(timeout or self.schedule.job_timeout + 30)
+
+    async def _finish_writes(self, timeout: float) -> None:
+        """Wait for the store writes already queued, but not forever: systemd's stop timeout
+        should not be what ends a stuck daemon. The wait runs on a daemon thread so that a
+        stuck write cannot hold the event loop's own executor either."""
+        loop = asyncio.get_running_loop()
+        finished = asyncio.Event()
+
+        def wait_for_writer() -> None:
+            self._writer.shutdown(wait=True)
+            loop.call_soon_threadsafe(finished.set)
+
+        threading.Thread(target=wait_for_writer, name="netmon-drain", daemon=True).start()
+        try:
+            await asyncio.wait_for(finished.wait(), timeout)
+        except TimeoutError:
+            self.drained_cleanly = False
+            log.error(
+                "store writes still running after the drain timeout; stopping without them",
+                extra={"timeout_s": timeout},
+            )
+            # Where it is stuck, for whoever reads the journal next.
+            faulthandler.dump_traceback(all_threads=True)
 
     def request_stop(self) -> None:
         if self._stop is not None:
             self._stop.set()
+
+    def exit_now_if_stuck(self) -> None:
+        """After serve(): if a store write is stuck, end the process without waiting for it
+        (the interpreter would join that thread at exit forever). Its transaction is lost, and
+        only it: everything committed before stays."""
+        if not self.drained_cleanly:
+            logging.shutdown()
+            os._exit(1)
 
     async def serve(self, ready: Callable[[], None] | None = None) -> None:
         """Run until SIGTERM/SIGINT (or ``request_stop``), then drain and return."""

@@ -152,6 +152,7 @@ def demo_command(args: argparse.Namespace) -> int:
                 )
             )
         )
+        daemon.exit_now_if_stuck()
     finally:
         server.stop()
         lab_thread.stop()

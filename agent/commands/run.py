@@ -144,4 +144,5 @@ def run_command(args: argparse.Namespace) -> int:
     finally:
         server.stop()
         store.close()
+    daemon.exit_now_if_stuck()
     return 0

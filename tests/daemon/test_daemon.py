@@ -448,3 +448,20 @@ def test_one_round_against_the_lab_into_sqlite(
         assert statuses.count("failed") == 1
     finally:
         store.close()
+
+
+def test_notify_never_blocks_on_a_supervisor_that_does_not_read(tmp_path: Path) -> None:
+    import socket as socket_module
+
+    from agent.daemon import SystemdNotifier
+
+    path = tmp_path / "notify.sock"
+    listener = socket_module.socket(socket_module.AF_UNIX, socket_module.SOCK_DGRAM)
+    listener.bind(str(path))
+    try:
+        notifier = SystemdNotifier({"NOTIFY_SOCKET": str(path)})
+        # A unix datagram queue holds only a few messages: the rest are dropped, not waited on.
+        results = [notifier.notify("WATCHDOG=1") for _ in range(200)]
+        assert results[0] is True and results[-1] is False
+    finally:
+        listener.close()

@@ -133,6 +133,15 @@ def test_netmon_run_under_a_systemd_like_supervisor(lab: Lab, tmp_path: Path) ->
         text = urllib.request.urlopen(url, timeout=5).read().decode()
         assert text.count("netmon_device_up{") == len(MODELS)
 
+        # The notify queue holds a few datagrams: empty it so STOPPING=1 has room, as a
+        # supervisor that keeps reading would.
+        listener.setblocking(False)
+        while True:
+            try:
+                listener.recv(4096)
+            except BlockingIOError:
+                break
+        listener.setblocking(True)
         process.send_signal(signal.SIGTERM)
         # SIGTERM lets collections in flight finish (an SSH fetch may be one): bounded by the
         # job timeout, not instant.
