@@ -26,6 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -617,16 +618,24 @@ def _age(last_day: dt.date, release: dt.date | None, seen: dt.datetime) -> int:
     return (last_day - (release or seen.date())).days
 
 
+def _latest_before(
+    session: Session, model: Any, key: str, end: dt.datetime
+) -> dict[tuple[str, str], Any]:
+    """(device, library or feature) -> the newest row first seen before ``end``."""
+    current: dict[tuple[str, str], Any] = {}
+    for row, device in session.execute(
+        select(model, Device.name)
+        .join(Device, model.device_id == Device.id)
+        .where(model.first_seen < end)
+        .order_by(model.first_seen, model.id)
+    ):
+        current[(device, getattr(row, key))] = row
+    return current
+
+
 def _signatures_at(session: Session, end: dt.datetime, last_day: dt.date) -> list[SignatureRow]:
     """Each device's library versions as they stood at ``end``."""
-    current: dict[tuple[str, str], SignatureVersion] = {}
-    for row, device in session.execute(
-        select(SignatureVersion, Device.name)
-        .join(Device, SignatureVersion.device_id == Device.id)
-        .where(SignatureVersion.first_seen < end)
-        .order_by(SignatureVersion.first_seen, SignatureVersion.id)
-    ):
-        current[(device, row.library)] = row
+    current = _latest_before(session, SignatureVersion, "library", end)
     return [
         SignatureRow(
             device,
@@ -641,14 +650,7 @@ def _signatures_at(session: Session, end: dt.datetime, last_day: dt.date) -> lis
 
 
 def _licences_at(session: Session, end: dt.datetime, last_day: dt.date) -> list[LicenceRow]:
-    current: dict[tuple[str, str], Licence] = {}
-    for row, device in session.execute(
-        select(Licence, Device.name)
-        .join(Device, Licence.device_id == Device.id)
-        .where(Licence.first_seen < end)
-        .order_by(Licence.first_seen, Licence.id)
-    ):
-        current[(device, row.feature)] = row
+    current = _latest_before(session, Licence, "feature", end)
     return [
         LicenceRow(
             device,
