@@ -36,7 +36,7 @@ cluster_line() { pg_lsclusters --no-header 2>/dev/null | head -n 1; }
 if [ -z "$(cluster_line)" ]; then
     version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
     echo "postgres.sh: no cluster yet, creating $version/main (listens on localhost only)"
-    pg_createcluster "$version" main
+    pg_createcluster "$version" main 3>&- </dev/null
 fi
 read -r version name port status _ < <(cluster_line)
 
@@ -57,7 +57,10 @@ case "$status" in
     online*) echo "postgres.sh: cluster $version/$name already running on port $port" ;;
     *)
         echo "postgres.sh: starting cluster $version/$name on port $port"
-        pg_ctlcluster "$version" "$name" start
+        # The server outlives this script: it must not inherit fd 3. If it did, a caller that
+        # reads our stdout through a pipe (`$(...)`) would wait for EOF for as long as
+        # PostgreSQL runs, which is what hung a CI run until its time limit.
+        pg_ctlcluster "$version" "$name" start 3>&- </dev/null
         ;;
 esac
 
