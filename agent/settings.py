@@ -45,30 +45,23 @@ import datetime as dt
 import difflib
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agent.errors import NetmonError
+from agent.errors import ProblemsError
 from agent.inventory.locate import LineLocator
+from agent.tomlfile import read_toml
 
 SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
 DEFAULT_LISTEN = "127.0.0.1:9464"
 COLLECTOR_KINDS: tuple[str, ...] = ("health", "config", "signatures")
 
 
-class SettingsError(NetmonError):
+class SettingsError(ProblemsError):
     """One or more problems with the daemon's configuration; one line per problem."""
-
-    def __init__(self, errors: list[str] | str) -> None:
-        self.errors: list[str] = [errors] if isinstance(errors, str) else list(errors)
-        super().__init__("\n".join(self.errors))
-
-    def __str__(self) -> str:
-        return "\n".join(self.errors)
 
 
 # -- the file's shape ------------------------------------------------------------------------
@@ -211,25 +204,7 @@ def load_settings(path: str | Path | None) -> Settings:
     if path is None:
         return Settings()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"{path}: no such file") from None
-    except OSError as error:
-        raise SettingsError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"{path}: not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-        if match is None:
-            raise SettingsError(f"{path}: TOML syntax error: {message}") from None
-        raise SettingsError(
-            f"{path}:{match.group(1)}: TOML syntax error: {message[: match.start()]} "
-            f"(column {match.group(2)})"
-        ) from None
+    text, data = read_toml(path, SettingsError)
     locator = LineLocator(text)
     try:
         parsed = SettingsFile.model_validate(data)

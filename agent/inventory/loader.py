@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from agent.inventory.schema import (
     VendorTable,
     known_keys,
 )
+from agent.tomlfile import read_toml
 from collectors.profiles import DEVICE_KINDS, VendorProfile, load_profiles
 
 Location = tuple[str | int, ...]
@@ -37,29 +36,8 @@ Location = tuple[str | int, ...]
 def load_inventory(path: str | Path) -> Inventory:
     """Load and check ``path``; raise ``InventoryError`` listing every problem found."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InventoryError(f"{path}: no such file") from None
-    except OSError as error:
-        raise InventoryError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InventoryError(f"{path}: not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InventoryError(_syntax_error(path, error)) from None
+    text, data = read_toml(path, InventoryError)
     return _Checker(path, text, data).run()
-
-
-def _syntax_error(path: Path, error: tomllib.TOMLDecodeError) -> str:
-    # tomllib (3.11) puts the position only in the message: "... (at line 5, column 10)".
-    message = str(error)
-    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if match is None:
-        return f"{path}: TOML syntax error: {message}"
-    reason = message[: match.start()]
-    return f"{path}:{match.group(1)}: TOML syntax error: {reason} (column {match.group(2)})"
 
 
 def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.errors import NetmonError
+from agent.errors import ProblemsError
 
 SecretKind = Literal["env", "file", "credential", "literal"]
 
@@ -28,15 +28,8 @@ AUTH_PROTOCOLS: tuple[str, ...] = ("SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-
 PRIV_PROTOCOLS: tuple[str, ...] = ("AES", "AES-192", "AES-256")
 
 
-class InventoryError(NetmonError):
+class InventoryError(ProblemsError):
     """One or more problems with an inventory; ``errors`` holds one line per problem."""
-
-    def __init__(self, errors: list[str] | str) -> None:
-        self.errors: list[str] = [errors] if isinstance(errors, str) else list(errors)
-        super().__init__("\n".join(self.errors))
-
-    def __str__(self) -> str:
-        return "\n".join(self.errors)
 
 
 @dataclass(frozen=True)

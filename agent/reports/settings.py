@@ -16,11 +16,11 @@ use the daemon's own rules from the same file (``[staleness]`` per library kind 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import NetmonError
+from agent.tomlfile import read_toml
 from collectors.signatures.staleness import (
     DEFAULT_LIBRARY_DAYS,
     DEFAULT_LICENCE_WARNING_DAYS,
@@ -61,12 +61,7 @@ def report_settings(path: Path | None = None) -> ReportSettings:
     path = path or _settings_path()
     if path is None:
         return ReportSettings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ReportSettingsError(f"cannot read settings file {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ReportSettingsError(f"{path}: {error}") from None
+    _, data = read_toml(path, ReportSettingsError)
     section = data.get("report", {})
     if not isinstance(section, dict):
         raise ReportSettingsError(f"{path}: [report] must be a table")
