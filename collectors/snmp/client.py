@@ -2,11 +2,13 @@
 
 Two engines behind one API:
 
-- SNMPv2c goes through ``codec`` (our BER encoder/decoder for the v2c message) and ``v2c`` (one
-  shared UDP socket, request-id matching, retries). pysnmp would spend ~85% of a poll's CPU
-  building pyasn1 objects; this path costs ~10x less (benchmarks/snmp_engine.py measures it).
-- SNMPv3 (USM authentication and privacy) goes through pysnmp 7's engine (``pysnmp_engine``),
-  configured once per target and fed pre-built OIDs without MIB lookups.
+- netmon's own: ``codec`` (BER for the PDUs and the v2c message), ``usm`` and ``v3`` (the SNMPv3
+  message, keys, HMAC authentication, AES privacy, engine discovery) and ``transport`` (one
+  shared UDP socket, id matching, retries). pysnmp would spend ~85% of a poll's CPU building
+  pyasn1 objects; this path costs ~10x less (benchmarks/snmp_engine.py measures it).
+- pysnmp 7's engine (``pysnmp_engine``), configured once per target and fed pre-built OIDs
+  without MIB lookups: for the SNMPv3 protocol pairs ``usm`` leaves to it (AES-192/256 keys
+  that need extending), and as the reference the tests compare the own path against.
 
 Both return values the same way: int (INTEGER, Counter32/64, Gauge32, TimeTicks), bytes
 (OCTET STRING, Opaque), dotted str (OBJECT IDENTIFIER, IpAddress); ``get`` maps noSuchObject,
@@ -18,14 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from collectors.snmp import codec
+from collectors.snmp import codec, usm
 from collectors.snmp.codec import NoValue
 from collectors.snmp.errors import SnmpError, SnmpTimeout
 from collectors.snmp.pysnmp_engine import PysnmpEngine, to_python
-from collectors.snmp.v2c import V2cTransport
+from collectors.snmp.transport import SnmpTransport
+from collectors.snmp.v3 import V3Engine
 
 __all__ = ["SnmpClient", "SnmpError", "SnmpTarget", "SnmpTimeout", "to_python"]
 
@@ -59,16 +62,17 @@ class SnmpClient:
     """Sends GET and GETBULK requests to many targets; one instance serves a whole poller."""
 
     def __init__(
-        self, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, *, v2c_via_pysnmp: bool = False
+        self, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, *, via_pysnmp: bool = False
     ) -> None:
-        """``v2c_via_pysnmp`` sends v2c through pysnmp too: the reference for tests and
-        benchmarks, ~10x the CPU of netmon's own v2c codec."""
+        """``via_pysnmp`` sends every request through pysnmp: the reference for tests and
+        benchmarks, ~10x the CPU of netmon's own path."""
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self.max_in_flight = max_in_flight
-        self.v2c_via_pysnmp = v2c_via_pysnmp
-        self._v2c = V2cTransport()
-        self._v3 = PysnmpEngine()
+        self.via_pysnmp = via_pysnmp
+        self._transport = SnmpTransport()
+        self._v3 = V3Engine(self._transport)
+        self._pysnmp = PysnmpEngine()
         self._limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._limits = weakref.WeakKeyDictionary()
 
@@ -84,19 +88,27 @@ class SnmpClient:
     ) -> list[codec.VarBind]:
         """One GET (``max_repetitions`` None) or GETBULK request; the answer's varbinds."""
         async with self._limit():
-            if target.version in V2C_VERSIONS and not self.v2c_via_pysnmp:
+            if target.version in V2C_VERSIONS and not self.via_pysnmp:
                 return await self._v2c_exchange(target, oids, max_repetitions)
+            if (
+                target.version == "3"
+                and not self.via_pysnmp
+                and usm.supports(target.auth_protocol, target.priv_protocol)
+            ):
+                pdu = await self._v3.exchange(target, _pdu_builder(oids, max_repetitions))
+                _raise_error_status(target, pdu.error_status, pdu.error_name, pdu.error_index)
+                return pdu.var_binds
             if target.version == "3" or target.version in V2C_VERSIONS:
                 if max_repetitions is None:
-                    return await self._v3.get(target, oids)
-                return await self._v3.get_bulk(target, oids, max_repetitions)
+                    return await self._pysnmp.get(target, oids)
+                return await self._pysnmp.get_bulk(target, oids, max_repetitions)
             raise SnmpError(f"SNMP version {target.version!r} is not supported (use 2c or 3)")
 
     async def _v2c_exchange(
         self, target: SnmpTarget, oids: Sequence[OID], max_repetitions: int | None
     ) -> list[codec.VarBind]:
         community = target.community.encode()
-        request_id = self._v2c.new_request_id()
+        request_id = self._transport.new_request_id()
         if max_repetitions is None:
             datagram = codec.encode_request(codec.PDU_GET, request_id, community, list(oids))
         else:
@@ -107,7 +119,7 @@ class SnmpClient:
                 list(oids),
                 max_repetitions=max_repetitions,
             )
-        response = await self._v2c.request(
+        response = await self._transport.request(
             target.address,
             target.port,
             community,
@@ -116,11 +128,9 @@ class SnmpClient:
             target.timeout,
             target.retries,
         )
-        if response.error_status:
-            raise SnmpError(
-                f"{target.address}:{target.port} answered {response.error_name} "
-                f"at index {response.error_index}"
-            )
+        _raise_error_status(
+            target, response.error_status, response.error_name, response.error_index
+        )
         return response.var_binds
 
     async def get(self, target: SnmpTarget, oids: Sequence[OID]) -> dict[OID, Value | None]:
@@ -170,5 +180,20 @@ class SnmpClient:
         return results
 
     def close(self) -> None:
-        """Close the v2c socket (pysnmp's v3 engines close with their loop)."""
-        self._v2c.close()
+        """Close the socket (pysnmp's engines close with their loop)."""
+        self._transport.close()
+        self._v3.forget()
+
+
+def _pdu_builder(oids: Sequence[OID], max_repetitions: int | None) -> Callable[[int], bytes]:
+    listed = list(oids)
+    if max_repetitions is None:
+        return lambda request_id: codec.encode_pdu(codec.PDU_GET, request_id, listed)
+    return lambda request_id: codec.encode_pdu(
+        codec.PDU_GET_BULK, request_id, listed, max_repetitions=max_repetitions
+    )
+
+
+def _raise_error_status(target: SnmpTarget, status: int, name: str, index: int) -> None:
+    if status:
+        raise SnmpError(f"{target.address}:{target.port} answered {name} at index {index}")

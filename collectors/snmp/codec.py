@@ -47,6 +47,7 @@ PDU_GET = 0xA0
 PDU_GET_NEXT = 0xA1
 PDU_RESPONSE = 0xA2
 PDU_GET_BULK = 0xA5
+PDU_REPORT = 0xA8  # SNMPv3 engines answer with a Report when security fails (RFC 3412)
 
 SNMP_V2C = 1  # the version field's value for SNMPv2c (RFC 1901)
 
@@ -87,6 +88,25 @@ VarBind = tuple[OID, Value]
 
 
 @dataclass(frozen=True, slots=True)
+class Pdu:
+    pdu_type: int
+    request_id: int
+    error_status: int
+    error_index: int
+    var_binds: list[VarBind]
+
+    @property
+    def error_name(self) -> str:
+        return error_name(self.error_status)
+
+
+def error_name(status: int) -> str:
+    if 0 <= status < len(ERROR_STATUS_NAMES):
+        return ERROR_STATUS_NAMES[status]
+    return f"error {status}"
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     request_id: int
     error_status: int
@@ -96,9 +116,7 @@ class Response:
 
     @property
     def error_name(self) -> str:
-        if 0 <= self.error_status < len(ERROR_STATUS_NAMES):
-            return ERROR_STATUS_NAMES[self.error_status]
-        return f"error {self.error_status}"
+        return error_name(self.error_status)
 
 
 # --- encoding -----------------------------------------------------------------------------------
@@ -109,13 +127,13 @@ def _length(n: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
-def _tlv(tag: int, content: bytes) -> bytes:
+def tlv(tag: int, content: bytes) -> bytes:
     return bytes((tag,)) + _length(len(content)) + content
 
 
-def _integer(value: int) -> bytes:
+def integer(value: int) -> bytes:
     size = (value + (value < 0)).bit_length() // 8 + 1  # room for the sign bit
-    return _tlv(TAG_INTEGER, value.to_bytes(size, "big", signed=True))
+    return tlv(TAG_INTEGER, value.to_bytes(size, "big", signed=True))
 
 
 def _oid_content(oid: OID) -> bytes:
@@ -139,7 +157,30 @@ def _oid_content(oid: OID) -> bytes:
 @lru_cache(maxsize=65_536)
 def _null_var_bind(oid: OID) -> bytes:
     """``SEQUENCE { oid, NULL }``; cached because a poller asks for the same OIDs every time."""
-    return _tlv(TAG_SEQUENCE, _tlv(TAG_OBJECT_ID, _oid_content(oid)) + b"\x05\x00")
+    return tlv(TAG_SEQUENCE, tlv(TAG_OBJECT_ID, _oid_content(oid)) + b"\x05\x00")
+
+
+def encode_pdu(
+    pdu_type: int,
+    request_id: int,
+    oids: list[OID] | tuple[OID, ...],
+    *,
+    non_repeaters: int = 0,
+    max_repetitions: int = 0,
+) -> bytes:
+    """A GET / GETNEXT / GETBULK PDU asking for ``oids`` (values NULL); v2c and v3 carry the
+    same PDU, in a community message or a scoped PDU."""
+    if pdu_type == PDU_GET_BULK:
+        second, third = non_repeaters, max_repetitions
+    elif pdu_type in (PDU_GET, PDU_GET_NEXT):
+        second = third = 0
+    else:
+        raise CodecError(f"not a request PDU type: 0x{pdu_type:02x}")
+    var_binds = b"".join(_null_var_bind(tuple(oid)) for oid in oids)
+    return tlv(
+        pdu_type,
+        integer(request_id) + integer(second) + integer(third) + tlv(TAG_SEQUENCE, var_binds),
+    )
 
 
 def encode_request(
@@ -152,22 +193,14 @@ def encode_request(
     max_repetitions: int = 0,
 ) -> bytes:
     """A v2c GET / GETNEXT / GETBULK message asking for ``oids`` (values NULL)."""
-    if pdu_type == PDU_GET_BULK:
-        second, third = non_repeaters, max_repetitions
-    elif pdu_type in (PDU_GET, PDU_GET_NEXT):
-        second = third = 0
-    else:
-        raise CodecError(f"not a request PDU type: 0x{pdu_type:02x}")
-    var_binds = b"".join(_null_var_bind(tuple(oid)) for oid in oids)
-    pdu = _tlv(
-        pdu_type,
-        _integer(request_id) + _integer(second) + _integer(third) + _tlv(TAG_SEQUENCE, var_binds),
+    pdu = encode_pdu(
+        pdu_type, request_id, oids, non_repeaters=non_repeaters, max_repetitions=max_repetitions
     )
-    return _tlv(TAG_SEQUENCE, _integer(SNMP_V2C) + _tlv(TAG_OCTET_STRING, community) + pdu)
+    return tlv(TAG_SEQUENCE, integer(SNMP_V2C) + tlv(TAG_OCTET_STRING, community) + pdu)
 
 
 # --- decoding -----------------------------------------------------------------------------------
-def _header(data: bytes, i: int, end: int, tag: int, what: str) -> tuple[int, int]:
+def header(data: bytes, i: int, end: int, tag: int, what: str) -> tuple[int, int]:
     """Check the tag at ``i``; return (content start, content end) within ``end``."""
     if i + 2 > end:
         raise CodecError(f"truncated before {what}")
@@ -193,7 +226,7 @@ def _span(data: bytes, i: int, end: int, what: str) -> tuple[int, int]:
     return start, stop
 
 
-def _int(data: bytes, start: int, stop: int, what: str) -> int:
+def read_int(data: bytes, start: int, stop: int, what: str) -> int:
     if start == stop:
         raise CodecError(f"empty INTEGER in {what}")
     return int.from_bytes(data[start:stop], "big", signed=True)
@@ -251,7 +284,7 @@ def _value(data: bytes, tag: int, start: int, stop: int) -> Value:
     if tag in (TAG_OCTET_STRING, TAG_OPAQUE):
         return data[start:stop]
     if tag == TAG_INTEGER:
-        return _int(data, start, stop, "a varbind")
+        return read_int(data, start, stop, "a varbind")
     if tag in _UNSIGNED_TAGS:
         if start == stop:
             raise CodecError("empty unsigned value in a varbind")
@@ -275,25 +308,37 @@ def _value(data: bytes, tag: int, start: int, stop: int) -> Value:
 def decode_response(data: bytes) -> Response:
     """Decode a v2c Response-PDU message; raise ``CodecError`` for anything else."""
     end = len(data)
-    start, stop = _header(data, 0, end, TAG_SEQUENCE, "message")
+    start, stop = header(data, 0, end, TAG_SEQUENCE, "message")
     if stop != end:
         raise CodecError("octets after the message")
-    start, i = _header(data, start, stop, TAG_INTEGER, "version")
-    version = _int(data, start, i, "version")
+    start, i = header(data, start, stop, TAG_INTEGER, "version")
+    version = read_int(data, start, i, "version")
     if version != SNMP_V2C:
         raise CodecError(f"message version {version} is not SNMPv2c")
-    start, i = _header(data, i, stop, TAG_OCTET_STRING, "community")
+    start, i = header(data, i, stop, TAG_OCTET_STRING, "community")
     community = data[start:i]
-    start, pdu_end = _header(data, i, stop, PDU_RESPONSE, "Response-PDU")
+    pdu = decode_pdu(data, i, stop)
+    if pdu.pdu_type != PDU_RESPONSE:
+        raise CodecError(f"expected a Response-PDU, found PDU type 0x{pdu.pdu_type:02x}")
+    return Response(pdu.request_id, pdu.error_status, pdu.error_index, pdu.var_binds, community)
+
+
+def decode_pdu(data: bytes, i: int, stop: int) -> Pdu:
+    """The Response- or Report-PDU that fills ``data[i:stop]`` exactly."""
+    if i + 2 > stop or data[i] not in (PDU_RESPONSE, PDU_REPORT):
+        found = f"tag 0x{data[i]:02x}" if i < stop else "nothing"
+        raise CodecError(f"expected a Response-PDU or Report-PDU, found {found}")
+    pdu_type = data[i]
+    start, pdu_end = _span(data, i, stop, "PDU")
     if pdu_end != stop:
         raise CodecError("octets after the PDU")
-    start, i = _header(data, start, pdu_end, TAG_INTEGER, "request-id")
-    request_id = _int(data, start, i, "request-id")
-    start, i = _header(data, i, pdu_end, TAG_INTEGER, "error-status")
-    error_status = _int(data, start, i, "error-status")
-    start, i = _header(data, i, pdu_end, TAG_INTEGER, "error-index")
-    error_index = _int(data, start, i, "error-index")
-    i, list_end = _header(data, i, pdu_end, TAG_SEQUENCE, "varbind list")
+    start, i = header(data, start, pdu_end, TAG_INTEGER, "request-id")
+    request_id = read_int(data, start, i, "request-id")
+    start, i = header(data, i, pdu_end, TAG_INTEGER, "error-status")
+    error_status = read_int(data, start, i, "error-status")
+    start, i = header(data, i, pdu_end, TAG_INTEGER, "error-index")
+    error_index = read_int(data, start, i, "error-index")
+    i, list_end = header(data, i, pdu_end, TAG_SEQUENCE, "varbind list")
     if list_end != pdu_end:
         raise CodecError("octets after the varbind list")
 
@@ -319,4 +364,4 @@ def decode_response(data: bytes) -> Response:
             raise CodecError("octets after a varbind value")
         append((name, _value(data, data[name_end], value_start, value_end)))
         i = vb_end
-    return Response(request_id, error_status, error_index, var_binds, community)
+    return Pdu(pdu_type, request_id, error_status, error_index, var_binds)

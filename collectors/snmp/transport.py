@@ -1,11 +1,12 @@
-"""SNMPv2c over UDP on asyncio: one socket per address family, requests matched by request-id.
+"""SNMP over UDP on asyncio: one socket per address family, requests matched by their id.
 
-Every v2c request of a client goes out through one shared, unconnected UDP socket. Answers are
+Every request of a client goes out through one shared, unconnected UDP socket. A v2c answer is
 decoded with ``codec.decode_response`` and handed to the waiting request only when the
-request-id, the source address and port, and the community all match; anything else (a late
-answer to a request that already timed out, a stray or malformed datagram) is dropped and
-counted. A retry resends the same datagram with the same request-id, so a slow first answer
-still completes the request.
+request-id, the source address and port, and the community all match. A v3 answer is matched by
+its msgID and source, and handed over as it came: the USM layer (``usm.py``) verifies and
+decrypts it, because only the request knows the user's keys. Anything else (a late answer to a
+request that already timed out, a stray or malformed datagram) is dropped and counted. A retry
+resends the same datagram with the same id, so a slow first answer still completes the request.
 
 The socket gets a large receive buffer: with dozens of polls in flight, bursts of answers
 overflow Linux's default (~208 KiB) and are dropped by the kernel, which shows up as false
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from collectors.snmp.codec import CodecError, Response, decode_response
 from collectors.snmp.errors import SnmpError, SnmpTimeout
+from collectors.snmp.usm import SNMP_V3, message_id
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,9 @@ REQUEST_ID_LIMIT = 2**31  # request-id is an Integer32; keep it positive
 
 @dataclass
 class _Pending:
-    future: asyncio.Future[Response]
+    future: asyncio.Future[Response | bytes]
     peer: tuple[str, int]
-    community: bytes
+    community: bytes | None  # None: an SNMPv3 request, answered by the raw datagram
 
 
 @dataclass
@@ -47,7 +49,7 @@ class DropCounts:
 
 
 class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: V2cTransport) -> None:
+    def __init__(self, owner: SnmpTransport) -> None:
         self.owner = owner
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -74,8 +76,8 @@ def _open_socket(family: int) -> socket.socket:
     return sock
 
 
-class V2cTransport:
-    """Sends v2c requests and matches answers; bound to the asyncio loop that first uses it."""
+class SnmpTransport:
+    """Sends requests and matches answers; bound to the asyncio loop that first uses it."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -128,10 +130,32 @@ class V2cTransport:
         timeout: float,
         retries: int,
     ) -> Response:
-        """Send ``datagram`` (carrying ``request_id``) up to ``retries + 1`` times."""
+        """Send a v2c ``datagram`` (carrying ``request_id``) up to ``retries + 1`` times."""
+        answer = await self._exchange(host, port, community, request_id, datagram, timeout, retries)
+        assert isinstance(answer, Response)
+        return answer
+
+    async def request_v3(
+        self, host: str, port: int, msg_id: int, datagram: bytes, timeout: float, retries: int
+    ) -> bytes:
+        """Send a v3 ``datagram`` (carrying ``msg_id``); the answer as received."""
+        answer = await self._exchange(host, port, None, msg_id, datagram, timeout, retries)
+        assert isinstance(answer, bytes)
+        return answer
+
+    async def _exchange(
+        self,
+        host: str,
+        port: int,
+        community: bytes | None,
+        request_id: int,
+        datagram: bytes,
+        timeout: float,
+        retries: int,
+    ) -> Response | bytes:
         family, peer = await self._resolve(host, port)
         transport = await self._socket(family)
-        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Response | bytes] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = _Pending(future, peer, community)
         try:
             for _attempt in range(retries + 1):
@@ -146,6 +170,13 @@ class V2cTransport:
         raise SnmpTimeout(f"no answer from {host}:{port} in {timeout:g} s x {retries + 1} attempts")
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if _version(data) == SNMP_V3:
+            msg_id = message_id(data)
+            if msg_id is None:
+                self.dropped.malformed += 1
+                return
+            self._deliver(msg_id, addr, None, data)
+            return
         try:
             response = decode_response(data)
         except CodecError as error:
@@ -154,17 +185,26 @@ class V2cTransport:
                 "malformed snmp datagram dropped", extra={"peer": addr[0], "error": str(error)}
             )
             return
-        pending = self._pending.get(response.request_id)
+        self._deliver(response.request_id, addr, response.community, response)
+
+    def _deliver(
+        self,
+        request_id: int,
+        addr: tuple[str, int],
+        community: bytes | None,
+        answer: Response | bytes,
+    ) -> None:
+        pending = self._pending.get(request_id)
         if pending is None or pending.future.done():
             self.dropped.unmatched += 1  # late (after timeout or a retry's answer) or stray
             return
         if (addr[0], addr[1]) != pending.peer:
             self.dropped.wrong_peer += 1
             return
-        if response.community != pending.community:
-            self.dropped.wrong_community += 1
+        if community != pending.community:
+            self.dropped.wrong_community += 1  # also a v2c answer to a v3 request, or back
             return
-        pending.future.set_result(response)
+        pending.future.set_result(answer)
 
     def close(self) -> None:
         loop_alive = self._loop is not None and not self._loop.is_closed()
@@ -177,3 +217,13 @@ class V2cTransport:
         for pending in self._pending.values():
             if not pending.future.done():
                 pending.future.cancel()
+
+
+def _version(data: bytes) -> int | None:
+    """The message's version field, read from its first octets without decoding the rest."""
+    if len(data) < 5 or data[0] != 0x30:
+        return None
+    at = 2 + (data[1] & 0x7F if data[1] & 0x80 else 0)
+    if len(data) < at + 3 or data[at] != 0x02 or data[at + 1] != 1:
+        return None
+    return data[at + 2]

@@ -1,7 +1,8 @@
 """The client against the lab's pysnmp agent (agent/lab/snmp_agent.py) on loopback.
 
 The agent and the client share one asyncio loop per test, as in the lab. The recording is the
-truth: what the client reads over v2c (our codec) and v3 (pysnmp) must equal it.
+truth: what the client reads over v2c and v3 (netmon's own path, and pysnmp as the
+reference) must equal it.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def test_get_and_walk_equal_the_recording_over_v2c_and_v3() -> None:
 
 def test_v2c_and_v3_and_pysnmp_read_the_same_table() -> None:
     async def test(sim: SimulatedDevice, client: SnmpClient) -> None:
-        reference = SnmpClient(v2c_via_pysnmp=True)
+        reference = SnmpClient(via_pysnmp=True)
         target = _v2c(sim, max_repetitions=10)
         ours = await client.bulk_walk(target, [IF_DESCR])
         assert ours == await reference.bulk_walk(target, [IF_DESCR])

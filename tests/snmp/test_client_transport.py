@@ -99,7 +99,7 @@ def test_stray_malformed_and_foreign_datagrams_are_ignored() -> None:
         _responder, target = await start(script)
         client = SnmpClient()
         assert await client.get(target, [SYS_NAME]) == {SYS_NAME: b"edge-fw-1"}
-        dropped = client._v2c.dropped
+        dropped = client._transport.dropped
         assert (dropped.malformed, dropped.unmatched, dropped.wrong_community) == (1, 1, 1)
         client.close()
 
@@ -114,7 +114,7 @@ def test_answer_from_another_address_is_ignored() -> None:
         )
 
         async def script(request_id: int, send: Send, responder: Responder) -> None:
-            client_address = client._v2c._sockets[2][1].getsockname()  # AF_INET socket
+            client_address = client._transport._sockets[2][1].getsockname()  # AF_INET socket
             impostor.sendto(answer(request_id, b"forged"), ("127.0.0.1", client_address[1]))
             await asyncio.sleep(0.05)
             send(answer(request_id))
@@ -122,7 +122,7 @@ def test_answer_from_another_address_is_ignored() -> None:
         _responder, target = await start(script)
         client = SnmpClient()
         assert await client.get(target, [SYS_NAME]) == {SYS_NAME: b"edge-fw-1"}
-        assert client._v2c.dropped.wrong_peer == 1
+        assert client._transport.dropped.wrong_peer == 1
         impostor.close()
         client.close()
 
@@ -168,7 +168,7 @@ def test_late_answer_does_not_complete_a_later_request() -> None:
             await client.get(short, [SYS_NAME])
         patient = SnmpTarget(target.address, target.port, community=COMMUNITY, timeout=3, retries=0)
         assert await client.get(patient, [SYS_NAME]) == {SYS_NAME: b"fresh"}
-        assert client._v2c.dropped.unmatched == 1
+        assert client._transport.dropped.unmatched == 1
         client.close()
 
     asyncio.run(scenario())
