@@ -109,6 +109,9 @@ def test_v2c_and_v3_and_pysnmp_read_the_same_table() -> None:
         ours = await client.bulk_walk(target, [IF_DESCR])
         assert ours == await reference.bulk_walk(target, [IF_DESCR])
         assert ours == await client.bulk_walk(_v3(sim, max_repetitions=10), [IF_DESCR])
+        assert ours == await reference.bulk_walk(_v3(sim, max_repetitions=10), [IF_DESCR])
+        # The fleet's v3 pair (SHA/AES) stays on netmon's own path: pysnmp was never used.
+        assert not client._pysnmp._targets and reference._pysnmp._targets
 
     with_agent(test)
 
