@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Every command reads the state directory from the environment (agent.store.engine),
         # so the option and NETMON_STATE_DIR behave the same everywhere.
         os.environ["NETMON_STATE_DIR"] = str(args.state_dir)
+    if getattr(args, "config", None):
+        # Likewise netmon.toml: the store URL and the report settings are read from it through
+        # NETMON_SETTINGS (agent.settings.settings_path), so --config reaches them too.
+        os.environ["NETMON_SETTINGS"] = str(args.config)
     try:
         return int(args.func(args) or 0)
     except NetmonError as error:

@@ -44,7 +44,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import ipaddress
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ from agent.inventory.locate import LineLocator
 from agent.tomlfile import read_toml
 
 SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
+SETTINGS_VARIABLE = "NETMON_SETTINGS"
 DEFAULT_LISTEN = "127.0.0.1:9464"
 COLLECTOR_KINDS: tuple[str, ...] = ("health", "config", "signatures")
 
@@ -193,8 +196,16 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, port
 
 
-def default_settings_path() -> Path | None:
-    """/etc/netmon/netmon.toml when it exists; otherwise the built-in defaults apply."""
+def settings_path(
+    explicit: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """Which netmon.toml applies, for the daemon and every command alike: ``--config``, else
+    ``$NETMON_SETTINGS``, else /etc/netmon/netmon.toml when it exists; None: the defaults."""
+    if explicit:
+        return Path(explicit)
+    environ = os.environ if environ is None else environ
+    if environ.get(SETTINGS_VARIABLE):
+        return Path(environ[SETTINGS_VARIABLE])
     return SYSTEM_SETTINGS if SYSTEM_SETTINGS.is_file() else None
 
 

@@ -116,12 +116,12 @@ def run_command(args: argparse.Namespace) -> int:
     from agent.daemon import configure_logging
     from agent.inventory import default_inventory_path, load_inventory
     from agent.metrics import MetricsServer, build_registry
-    from agent.settings import default_settings_path, load_settings
+    from agent.settings import load_settings, settings_path
     from agent.state import FleetState
     from agent.store import open_store
 
     configure_logging(getattr(logging, args.log_level.upper()))
-    settings = load_settings(args.config or default_settings_path())
+    settings = load_settings(settings_path(args.config))
     inventory_path = args.inventory or settings.inventory or default_inventory_path()
     inventory = load_inventory(inventory_path)
     store = open_store(settings.store_url)

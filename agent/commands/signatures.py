@@ -51,10 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _rules(config: Path | None) -> StalenessRules:
-    from agent.settings import default_settings_path, load_settings
+    from agent.settings import load_settings, settings_path
     from collectors.signatures import staleness_rules
 
-    settings = load_settings(config or default_settings_path())
+    settings = load_settings(settings_path(config))
     return staleness_rules(
         settings.staleness_days, settings.licence_warning_days, settings.maintenance
     )

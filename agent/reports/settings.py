@@ -15,11 +15,11 @@ use the daemon's own rules from the same file (``[staleness]`` per library kind 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import NetmonError
+from agent.settings import settings_path
 from agent.tomlfile import read_toml
 from collectors.signatures.staleness import (
     DEFAULT_LIBRARY_DAYS,
@@ -27,9 +27,6 @@ from collectors.signatures.staleness import (
     StalenessRules,
     staleness_rules,
 )
-
-SETTINGS_VARIABLE = "NETMON_SETTINGS"
-SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
 
 
 class ReportSettingsError(NetmonError):
@@ -49,16 +46,9 @@ class ReportSettings:
         return staleness_rules(self.staleness_days, self.licence_warning_days)
 
 
-def _settings_path() -> Path | None:
-    configured = os.environ.get(SETTINGS_VARIABLE)
-    if configured:
-        return Path(configured)
-    return SYSTEM_SETTINGS if SYSTEM_SETTINGS.is_file() else None
-
-
 def report_settings(path: Path | None = None) -> ReportSettings:
     """The ``[report]`` settings, defaults for whatever the file (if any) leaves out."""
-    path = path or _settings_path()
+    path = path or settings_path()
     if path is None:
         return ReportSettings()
     _, data = read_toml(path, ReportSettingsError)

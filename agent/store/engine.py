@@ -5,7 +5,9 @@ Which database netmon uses (first match wins):
 1. the URL given explicitly (``--url`` on the command line, or ``open_store(url)``);
 2. ``$NETMON_DB_URL``, e.g. ``postgresql+psycopg://netmon:PASSWORD@db.example/netmon``
    (``postgresql://`` is read as ``postgresql+psycopg://``);
-3. the SQLite file ``<state dir>/netmon.db``, where the state directory is
+3. ``store_url`` in netmon.toml (``--config``, ``$NETMON_SETTINGS`` or /etc/netmon/netmon.toml,
+   see ``agent.settings.settings_path``): the daemon and every command use one database;
+4. the SQLite file ``<state dir>/netmon.db``, where the state directory is
    ``$NETMON_STATE_DIR``, else ``$STATE_DIRECTORY`` (set by systemd's ``StateDirectory=netmon``),
    else ``/var/lib/netmon`` when running as root, else ``$XDG_STATE_HOME/netmon``, else
    ``~/.local/state/netmon``. netmon creates that directory with mode 0700 if it is missing.
@@ -78,7 +80,7 @@ def default_state_dir(
 def resolve_url(url: str | URL | None = None, environ: Mapping[str, str] | None = None) -> URL:
     """The database URL to use: explicit, else ``$NETMON_DB_URL``, else the default file."""
     environ = os.environ if environ is None else environ
-    chosen = url if url else environ.get(DB_URL_VARIABLE) or None
+    chosen = url if url else environ.get(DB_URL_VARIABLE) or _configured_url(environ)
     if chosen is None:
         state_dir = default_state_dir(environ)
         _ensure_state_dir(state_dir)
@@ -94,6 +96,14 @@ def resolve_url(url: str | URL | None = None, environ: Mapping[str, str] | None 
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def _configured_url(environ: Mapping[str, str]) -> str | None:
+    """``store_url`` from netmon.toml, so that commands use the daemon's database."""
+    from agent.settings import load_settings, settings_path  # lazy: it loads the schema
+
+    path = settings_path(None, environ)
+    return load_settings(path).store_url if path is not None else None
 
 
 def describe(url: URL) -> str:

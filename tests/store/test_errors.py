@@ -4,6 +4,7 @@ prints it without a traceback."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -193,3 +194,24 @@ def test_cli_upgrade_current_check(db_url: str) -> None:
     if password:
         for result in (created, again, current, check):
             assert str(password) not in result.stdout + result.stderr
+
+
+def test_commands_use_the_daemons_database_from_netmon_toml(tmp_path: Path) -> None:
+    """`netmon db`, `netmon report`, `netmon config` ... read store_url from netmon.toml as the
+    daemon does, so an operator on PostgreSQL never reads an empty SQLite file by mistake."""
+    database = tmp_path / "configured.db"
+    settings = tmp_path / "netmon.toml"
+    settings.write_text(f'store_url = "sqlite:///{database}"\n')
+    env = {k: v for k, v in os.environ.items() if k != "NETMON_DB_URL"}
+    env.update(NETMON_SETTINGS=str(settings), NETMON_STATE_DIR=str(tmp_path / "state"))
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "db", "upgrade"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"database: sqlite:///{database}" in result.stdout
+    assert database.is_file() and not (tmp_path / "state" / "netmon.db").exists()

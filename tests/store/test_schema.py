@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from store_support import FLEET, T0
 
+from agent.errors import NetmonError
 from agent.store import StoreError, default_state_dir, open_store, resolve_url
 from agent.store.models import Base
 from agent.store.repository import active_devices, sync_devices
@@ -110,6 +111,24 @@ def test_url_precedence(tmp_path: Path) -> None:
     from_env = resolve_url(None, environ)
     assert from_env.drivername == "postgresql+psycopg"  # bare postgresql:// means psycopg 3
     assert from_env.render_as_string(hide_password=True).endswith("u:***@127.0.0.1/n")
+
+
+def test_store_url_from_netmon_toml_comes_after_the_environment(tmp_path: Path) -> None:
+    settings = tmp_path / "netmon.toml"
+    settings.write_text(f'store_url = "sqlite:///{tmp_path / "configured.db"}"\n')
+    environ = {"NETMON_SETTINGS": str(settings), "NETMON_STATE_DIR": str(tmp_path / "state")}
+    assert resolve_url(None, environ).database == str(tmp_path / "configured.db")
+    environ["NETMON_DB_URL"] = f"sqlite:///{tmp_path / 'env.db'}"
+    assert resolve_url(None, environ).database == str(tmp_path / "env.db")
+    explicit = f"sqlite:///{tmp_path / 'explicit.db'}"
+    assert resolve_url(explicit, environ).database == str(tmp_path / "explicit.db")
+
+
+def test_a_broken_netmon_toml_is_named_not_skipped(tmp_path: Path) -> None:
+    settings = tmp_path / "netmon.toml"
+    settings.write_text('store_url = "sqlite:///x.db"\nstore_ulr = "typo"\n')
+    with pytest.raises(NetmonError, match=r"netmon\.toml:2.*store_ulr"):
+        resolve_url(None, {"NETMON_SETTINGS": str(settings)})
 
 
 @pytest.mark.parametrize(
