@@ -11,6 +11,7 @@ import ctypes
 import ipaddress
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -445,18 +446,18 @@ def test_grafana_provisioning() -> None:
 # --------------------------------------------------------------------------- systemd
 
 
-def unit_settings() -> dict[str, list[str]]:
-    """Directive -> every value it is given in [Service] (repeated keys accumulate)."""
+def unit_settings(unit: Path = UNIT, section_name: str = "[Service]") -> dict[str, list[str]]:
+    """Directive -> every value it is given in one section (repeated keys accumulate)."""
     settings: dict[str, list[str]] = {}
     section = None
-    for raw in UNIT.read_text().splitlines():
+    for raw in unit.read_text().splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("["):
             section = line
             continue
-        if section == "[Service]":
+        if section == section_name:
             key, _, value = line.partition("=")
             settings.setdefault(key, []).append(value)
     return settings
@@ -546,6 +547,83 @@ def test_unit_exposure_is_low(tmp_path: Path) -> None:
     assert readme_figure and readme_figure.group(1) == match.group(1), (
         "deploy/README.md must state the measured exposure"
     )
+
+
+# --------------------------------------------------------------------------- report timers
+
+REPORT_SERVICES = sorted((DEPLOY / "systemd").glob("netmon-report-*.service"))
+REPORT_TIMERS = sorted((DEPLOY / "systemd").glob("netmon-report-*.timer"))
+# The daemon's sandbox, from NoNewPrivileges to the end of [Service]: the report services must
+# carry every line of it unchanged (what differs is said above the sandbox in each unit).
+SANDBOX_START = "NoNewPrivileges"
+
+
+def sandbox(unit: Path) -> dict[str, list[str]]:
+    settings = unit_settings(unit)
+    keys = list(settings)
+    return {key: settings[key] for key in keys[keys.index(SANDBOX_START) :]}
+
+
+def test_report_units_exist_for_every_scheduled_document() -> None:
+    from agent.cli import build_parser
+
+    assert [unit.name for unit in REPORT_SERVICES] == [
+        "netmon-report-daily.service",
+        "netmon-report-monthly.service",
+    ]
+    kinds = []
+    for unit in REPORT_SERVICES:
+        for command in unit_settings(unit)["ExecStart"]:
+            argv = shlex.split(command)
+            assert argv[0] == "/usr/local/bin/netmon"
+            args = build_parser().parse_args(argv[1:])  # the options exist and parse
+            assert args.command == "report" and args.format == "docx"
+            kinds.append(args.kind)
+    assert sorted(kinds) == ["daily", "maintenance", "monthly", "upgrades"]
+
+
+def test_report_units_share_the_daemons_identity_and_sandbox() -> None:
+    daemon = unit_settings()
+    for unit in REPORT_SERVICES:
+        settings = unit_settings(unit)
+        assert sandbox(unit) == sandbox(UNIT), unit.name
+        for key in ("DynamicUser", "User", "Group", "ConfigurationDirectory", "UMask"):
+            assert settings[key] == daemon[key], (unit.name, key)
+        assert settings["StateDirectory"] == ["netmon netmon/reports"]
+        assert settings["WorkingDirectory"] == ["%S/netmon/reports"]
+        assert settings["Type"] == ["oneshot"]
+        assert "LoadCredential" not in settings  # reads the store only: no device secret
+
+
+def test_report_timers_are_valid_and_persistent() -> None:
+    analyze = require_tool("systemd-analyze", "systemd")
+    assert [timer.stem for timer in REPORT_TIMERS] == [unit.stem for unit in REPORT_SERVICES]
+    for timer in REPORT_TIMERS:
+        settings = unit_settings(timer, "[Timer]")
+        assert settings["Persistent"] == ["true"]
+        assert settings["Unit"] == [f"{timer.stem}.service"]
+        (calendar,) = settings["OnCalendar"]
+        assert calendar.endswith("Asia/Shanghai")  # the agency's day, whatever the host's zone
+        result = run(analyze, "calendar", calendar)
+        assert result.returncode == 0, result.stderr
+        assert unit_settings(timer, "[Install]")["WantedBy"] == ["timers.target"]
+
+
+def test_report_units_verify_with_low_exposure(tmp_path: Path) -> None:
+    analyze = require_tool("systemd-analyze", "systemd")
+    for unit in [*REPORT_SERVICES, *REPORT_TIMERS]:
+        text = unit.read_text().replace("/usr/local/bin/netmon", "/bin/true")
+        (tmp_path / unit.name).write_text(text)
+    names = [str(tmp_path / unit.name) for unit in [*REPORT_SERVICES, *REPORT_TIMERS]]
+    result = run(analyze, "verify", *names)
+    assert result.returncode == 0, result.stderr
+    complaints = [line for line in result.stderr.splitlines() if "netmon-report" in line]
+    assert not complaints, complaints
+    for unit in REPORT_SERVICES:
+        result = run(analyze, "security", "--offline=yes", "--no-pager", unit)
+        match = re.search(rf"Overall exposure level for {unit.name}: ([\d.]+)", result.stdout)
+        assert match, result.stdout + result.stderr
+        assert float(match.group(1)) < MAX_EXPOSURE, result.stdout
 
 
 def _mdwe_supported() -> bool:
