@@ -515,3 +515,20 @@ def test_check_resolve_secrets(tmp_path: Path) -> None:
     assert "device 'venus-fw-01': ssh.password:" in bad.stderr
     assert "NETMON_TEST_COMMUNITY is not set" in bad.stderr
     assert "device 'huawei-sw-01'" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("aes", "AES"), ("AES128", "AES"), ("aes-256", "AES-256"), ("AES256-C", "AES-256-C")],
+)
+def test_privacy_protocol_spellings(written: str, read: str) -> None:
+    from agent.inventory.schema import _priv_protocol
+
+    assert _priv_protocol(written) == read
+
+
+def test_unknown_privacy_protocol_lists_the_known_ones() -> None:
+    from agent.inventory.schema import _priv_protocol
+
+    with pytest.raises(Exception, match=r"AES-256-C"):
+        _priv_protocol("DES")

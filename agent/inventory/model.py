@@ -25,7 +25,9 @@ SERVICES: tuple[str, ...] = ("hardware", "signatures", "tuning")
 # SNMPv3 protocols we accept, in the spelling net-snmp's `-a` / `-x` options use. MD5 and DES
 # are left out on purpose: both are broken and every model of the fleet offers SHA and AES.
 AUTH_PROTOCOLS: tuple[str, ...] = ("SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512")
-PRIV_PROTOCOLS: tuple[str, ...] = ("AES", "AES-192", "AES-256")
+# AES-192/256 with a hash shorter than the key extend the key: "AES-192"/"AES-256" as net-snmp
+# does by default (draft-blumenthal-aes-usm-04), "-C" as Cisco does (draft-reeder-3desede).
+PRIV_PROTOCOLS: tuple[str, ...] = ("AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C")
 
 
 class InventoryError(ProblemsError):

@@ -37,6 +37,7 @@ V3_USERS = [
     ("u-sha384-aes192", "SHA-384", "AES-192"),
     ("u-sha224-nopriv", "SHA-224", ""),
     ("u-sha-aes256", "SHA", "AES-256"),
+    ("u-sha-aes256c", "SHA", "AES-256-C"),  # Cisco's key extension (Reeder draft)
 ]
 
 SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
