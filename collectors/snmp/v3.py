@@ -54,6 +54,7 @@ class V3Engine:
         self.transport = transport
         self._engines: dict[tuple[str, int], usm.EngineTimes] = {}
         self._discovering: dict[tuple[str, int], asyncio.Future[usm.EngineTimes]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._salt = random.getrandbits(64)
 
     def forget(self) -> None:
@@ -121,11 +122,17 @@ class V3Engine:
         known = self._engines.get(key)
         if known is not None:
             return known
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # A client reused on a new loop: discoveries of the old one cannot be awaited here
+            # (what agents said of themselves stays valid).
+            self._discovering.clear()
+            self._loop = loop
         # Polls start together: one discovery per agent, the others wait for its result.
         running = self._discovering.get(key)
         if running is not None:
             return await asyncio.shield(running)
-        future: asyncio.Future[usm.EngineTimes] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[usm.EngineTimes] = loop.create_future()
         self._discovering[key] = future
         try:
             engine = await self._discover(target)

@@ -367,4 +367,24 @@ def test_one_client_serves_successive_event_loops(snmpd: Snmpd) -> None:
     client = SnmpClient()
     for _ in range(3):
         assert run(client.get(snmpd.v2c, [NEGATIVE])) == {NEGATIVE: -42}
+        assert run(client.get(snmpd.v3, [NEGATIVE])) == {NEGATIVE: -42}
     client.close()
+
+
+def test_concurrent_v3_polls_discover_the_engine_once(snmpd: Snmpd) -> None:
+    client = SnmpClient()
+    discoveries = 0
+    original = client._v3._discover
+
+    async def counted(target: SnmpTarget) -> Any:
+        nonlocal discoveries
+        discoveries += 1
+        return await original(target)
+
+    client._v3._discover = counted  # type: ignore[method-assign]
+
+    async def many() -> list[Any]:
+        return await asyncio.gather(*(client.get(snmpd.v3, [NEGATIVE]) for _ in range(20)))
+
+    assert run(many()) == [{NEGATIVE: -42}] * 20
+    assert discoveries == 1
