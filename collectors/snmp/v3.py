@@ -71,6 +71,8 @@ class V3Engine:
         """Send the PDU ``build`` makes (for a request-id) and return the agent's Response-PDU."""
         if not target.auth_key:
             raise SnmpError(f"{_where(target)}: SNMPv3 without an authentication key")
+        if target.priv_protocol and not target.priv_key:
+            raise SnmpError(f"{_where(target)}: SNMPv3 privacy without a privacy key")
         user = user_of(target)
         key = (target.address, target.port)
         for attempt in range(2):

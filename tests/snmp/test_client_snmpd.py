@@ -270,6 +270,17 @@ def test_v3_wrong_auth_key_is_named(snmpd: Snmpd) -> None:
         run(SnmpClient().get(target, [SYS_DESCR]))
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"auth_key": ""}, "without an authentication key"), ({"priv_key": ""}, "privacy key")],
+)
+def test_v3_missing_key_is_named_before_sending(
+    snmpd: Snmpd, change: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SnmpError, match=message):
+        run(SnmpClient().get(replace(snmpd.v3, **change), [SYS_DESCR]))
+
+
 def test_v3_unknown_user_is_named(snmpd: Snmpd) -> None:
     target = replace(snmpd.v3, user="nobody-here", timeout=0.5, retries=0)
     with pytest.raises(SnmpError, match="does not know this user"):
