@@ -86,13 +86,7 @@ class V3Engine:
                 self._next_salt(),
                 build(msg_id),
             )
-            raw = await self.transport.request_v3(
-                target.address, target.port, msg_id, datagram, target.timeout, target.retries
-            )
-            try:
-                answer = usm.decode_message(raw, user)
-            except usm.UsmError as error:
-                raise SnmpError(f"{_where(target)}: {error}") from None
+            answer = await self._round_trip(target, msg_id, datagram, user)
             if answer.pdu.pdu_type == codec.PDU_REPORT:
                 names = {name for name, _value in answer.pdu.var_binds}
                 if attempt == 0 and usm.UNKNOWN_ENGINE_ID in names:
@@ -148,16 +142,27 @@ class V3Engine:
         self._engines[key] = engine
         return engine
 
+    async def _round_trip(
+        self,
+        target: SnmpTarget,
+        msg_id: int,
+        datagram: bytes,
+        user: usm.UsmUser | None,
+        what: str = "",
+    ) -> usm.Incoming:
+        """Send, wait (with the target's timeout and retries), then verify and decrypt."""
+        raw = await self.transport.request_v3(
+            target.address, target.port, msg_id, datagram, target.timeout, target.retries
+        )
+        try:
+            return usm.decode_message(raw, user)
+        except usm.UsmError as error:
+            raise SnmpError(f"{_where(target)}: {what}{error}") from None
+
     async def _discover(self, target: SnmpTarget) -> usm.EngineTimes:
         msg_id = self.transport.new_request_id()
         probe = usm.encode_discovery(msg_id, codec.encode_pdu(codec.PDU_GET, msg_id, []))
-        raw = await self.transport.request_v3(
-            target.address, target.port, msg_id, probe, target.timeout, target.retries
-        )
-        try:
-            answer = usm.decode_message(raw, None)
-        except usm.UsmError as error:
-            raise SnmpError(f"{_where(target)}: engine discovery failed: {error}") from None
+        answer = await self._round_trip(target, msg_id, probe, None, "engine discovery failed: ")
         if not answer.engine_id:
             raise SnmpError(f"{_where(target)}: engine discovery gave no engine ID")
         return usm.EngineTimes(answer.engine_id, answer.boots, answer.time, time.monotonic())
