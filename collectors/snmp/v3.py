@@ -58,7 +58,7 @@ class V3Engine:
         self._salt = random.getrandbits(64)
 
     def forget(self) -> None:
-        """Drop what agents said of themselves (a new event loop starts from scratch)."""
+        """Drop what agents said of themselves (the client is closing)."""
         self._engines.clear()
         self._discovering.clear()
 
