@@ -78,7 +78,8 @@ def default_state_dir(
 
 
 def resolve_url(url: str | URL | None = None, environ: Mapping[str, str] | None = None) -> URL:
-    """The database URL to use: explicit, else ``$NETMON_DB_URL``, else the default file."""
+    """The database URL to use: explicit, else ``$NETMON_DB_URL``, else netmon.toml's
+    ``store_url``, else the default SQLite file."""
     environ = os.environ if environ is None else environ
     chosen = url if url else environ.get(DB_URL_VARIABLE) or _configured_url(environ)
     if chosen is None:
