@@ -3,12 +3,21 @@ the interface table and the profile's columns, then values normalised into a Hea
 
 Whatever cannot be read is named in ``snapshot.unreadable`` with the reason (timeout,
 noSuchObject, no rows, not a number, unknown state ...) and the rest of the snapshot is kept.
+
+Values are checked at this boundary before they become readings: a number outside every SNMP
+integer type, or text too long to be one, is "not a number"; a profile's ``sentinels`` (Comware's
+65535 "no sensor", Huawei's 0 on sensor-less cards) and ``valid_range`` turn a raw value into an
+``unreadable`` entry (``temperature[12]: not supported (sentinel 65535)``), never a reading.
+When a source gives no valid value, the profile's ``fallback`` sources are tried in order.
+Component labels that repeat within a device get the row index appended, so every per-component
+label set exported from a snapshot is unique.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +26,18 @@ from collectors.counters import COUNTER64_MODULUS, CounterTracker
 from collectors.identify import mismatch, recognise
 from collectors.snmp.client import SnmpClient, SnmpError, SnmpTarget, SnmpTimeout
 from collectors.snmp.plan import OID, HealthPlan, NumberSpec, RowFilter, StateSpec
+
+# Bounds of what an SNMP agent can legitimately send (RFC 2578): Integer32 is the only signed
+# type, Counter64 the widest unsigned one. A decoded value outside them is garbage.
+SNMP_INT_MIN = -(2**31)
+SNMP_INT_MAX = 2**64 - 1
+# A number sent as text ("45", "45.5") is short; anything longer is not a number.
+MAX_NUMBER_TEXT = 64
+# Labels become Prometheus label values and report cells: cut long names, drop control bytes.
+MAX_LABEL_CHARS = 128
+# More rows than this in one column is not a switch or an appliance but a broken agent (or a
+# walk that never ends); the value is refused instead of filling memory and labels.
+MAX_TABLE_ROWS = 10_000
 
 # SNMPv2-MIB system group (RFC 3418).
 SYS_DESCR: OID = (1, 3, 6, 1, 2, 1, 1, 1, 0)
@@ -54,7 +75,11 @@ def _number(value: Any, decimal_text: bool = False) -> float:
     if isinstance(value, bool) or value is None:
         raise NotANumber(repr(value))
     if isinstance(value, int):
+        if not SNMP_INT_MIN <= value <= SNMP_INT_MAX:
+            raise NotANumber(f"{value} is outside every SNMP integer type")
         return float(value)
+    if isinstance(value, bytes) and len(value) > MAX_NUMBER_TEXT:
+        raise NotANumber(f"text of {len(value)} bytes")
     if isinstance(value, bytes) and decimal_text:
         try:
             return float(value.decode("ascii").strip())
@@ -69,12 +94,48 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _label(value: Any) -> str:
+    """A component name fit for a label: printable, bounded, stripped."""
+    text = "".join(c if c.isprintable() else " " for c in _text(value)).strip()
+    return text[:MAX_LABEL_CHARS]
+
+
 def _rows(table: Table, column: OID, where: RowFilter | None) -> dict[OID, Any]:
     rows = table.get(column, {})
     if where is None:
         return rows
     selector = table.get(where.column, {})
+    if not selector and where.if_missing == "all-rows":
+        # The agent does not implement the selector column at all: the profile says every row
+        # is a candidate, and sentinels / ranges drop the ones that are not readings.
+        return rows
     return {index: v for index, v in rows.items() if selector.get(index) in where.equals}
+
+
+def _unique_labels(labels: list[tuple[OID, str]]) -> list[str]:
+    """Names that repeat within the device (eleven ``virtue Board`` rows) get their index."""
+    counts: dict[str, int] = {}
+    for _, name in labels:
+        counts[name] = counts.get(name, 0) + 1
+    return [
+        f"{name} ({_index_text(index)})" if counts[name] > 1 and index else name
+        for index, name in labels
+    ]
+
+
+def _one_reason(reasons: list[str]) -> str:
+    """The reasons of every source tried, each said once, in the order tried."""
+    return "; then ".join(dict.fromkeys(reasons))
+
+
+@dataclass
+class _Reading:
+    """One number source read: valid values by row, the rows that are not readings, or why
+    there is no value at all."""
+
+    values: dict[OID, float] = field(default_factory=dict)
+    rejected: dict[OID, str] = field(default_factory=dict)
+    why: str | None = None
 
 
 def _index_text(index: OID) -> str:
@@ -217,7 +278,46 @@ class SnmpHealthReader:
             return {(): value} if value is not None else "noSuchObject"
         assert spec.column is not None
         rows = _rows(table, spec.column, spec.where)
+        if len(rows) > MAX_TABLE_ROWS:
+            return f"not a number: {len(rows)} rows, more than {MAX_TABLE_ROWS}"
         return rows or "no rows"
+
+    def _read_source(self, spec: NumberSpec, scalars: dict[OID, Any], table: Table) -> _Reading:
+        values = self._values(spec, scalars, table)
+        if isinstance(values, str):
+            return _Reading(why=values)
+        reading = _Reading()
+        for index, raw in values.items():
+            try:
+                number = _number(raw, spec.decimal_text)
+            except NotANumber as error:
+                reading.rejected[index] = f"not a number: {error}"
+                continue
+            scaled = number * spec.scale
+            problem = spec.validity.problem(number, scaled)
+            if problem is not None:
+                reading.rejected[index] = problem
+            else:
+                reading.values[index] = scaled
+        if not reading.values:
+            reading.why = _one_reason([reading.rejected[i] for i in sorted(reading.rejected)])
+        return reading
+
+    def _read_number(
+        self, snapshot: HealthSnapshot, spec: NumberSpec, scalars: dict[OID, Any], table: Table
+    ) -> dict[OID, float] | None:
+        """The valid values of the first source (the entry, then its fallbacks) that has any;
+        rows of that source that are not readings are named in ``unreadable``."""
+        reasons = []
+        for source in (spec, *spec.fallbacks):
+            reading = self._read_source(source, scalars, table)
+            if reading.values:
+                for index, why in sorted(reading.rejected.items()):
+                    snapshot.unreadable[f"{spec.name}[{_index_text(index)}]"] = why
+                return reading.values
+            reasons.append(reading.why or "no rows")
+        snapshot.unreadable[spec.name] = _one_reason(reasons)
+        return None
 
     def _apply_number(
         self,
@@ -227,22 +327,24 @@ class SnmpHealthReader:
         table: Table,
         now: float,
     ) -> None:
-        values = self._values(spec, scalars, table)
-        if isinstance(values, str):
-            snapshot.unreadable[spec.name] = values
-            return
-        try:
-            numbers = {i: _number(v, spec.decimal_text) * spec.scale for i, v in values.items()}
-        except NotANumber as error:
-            snapshot.unreadable[spec.name] = f"not a number: {error}"
+        numbers = self._read_number(snapshot, spec, scalars, table)
+        if numbers is None:
             return
         if spec.name == "temperature":
             names = table.get(spec.name_column, {}) if spec.name_column else {}
-            for index, value in sorted(numbers.items()):
-                label = _text(names.get(index)) or (
-                    f"sensor {_index_text(index)}" if index else "temperature"
+            for source in spec.fallbacks:
+                if source.name_column and not names:
+                    names = table.get(source.name_column, {})
+            labelled = [
+                (
+                    index,
+                    _label(names.get(index))
+                    or (f"sensor {_index_text(index)}" if index else "temperature"),
                 )
-                snapshot.temperatures.append(Sensor(label, value))
+                for index in sorted(numbers)
+            ]
+            for (index, _), label in zip(labelled, _unique_labels(labelled), strict=True):
+                snapshot.temperatures.append(Sensor(label, numbers[index]))
             return
         ordered = [numbers[i] for i in sorted(numbers)]
         if spec.aggregate == "max":
@@ -251,10 +353,16 @@ class SnmpHealthReader:
             value = sum(ordered) / len(ordered)
         else:
             value = ordered[0]
-        if spec.name == "cpu":
-            snapshot.cpu_ratio = value / 100 if spec.unit == "percent" else value
-        elif spec.name == "memory":
-            snapshot.memory_ratio = value / 100 if spec.unit == "percent" else value
+        if spec.name in ("cpu", "memory"):
+            ratio = value / 100 if spec.unit == "percent" else value
+            if not 0 <= ratio <= 1:
+                # A ratio above 1 (or below 0) is an agent error, never a reading.
+                snapshot.unreadable[spec.name] = f"out of range (ratio {ratio:g})"
+                return
+            if spec.name == "cpu":
+                snapshot.cpu_ratio = ratio
+            else:
+                snapshot.memory_ratio = ratio
         elif spec.name == "sessions":
             snapshot.sessions = int(value)
         elif spec.name == "new_sessions":
@@ -294,40 +402,60 @@ class SnmpHealthReader:
             return
         snapshot.memory_ratio = (total - free) / total
 
+    def _state_rows(
+        self, spec: StateSpec, scalars: dict[OID, Any], table: Table
+    ) -> tuple[StateSpec, dict[OID, Any]] | str:
+        """The rows of the first source (the entry, then its fallbacks) that has any."""
+        reasons = []
+        for source in (spec, *spec.fallbacks):
+            if source.oid is not None:
+                raw = scalars.get(source.oid)
+                if raw is not None:
+                    return source, {(): raw}
+                reasons.append("noSuchObject")
+                continue
+            assert source.state_column is not None
+            rows = _rows(table, source.state_column, source.where)
+            if len(rows) > MAX_TABLE_ROWS:
+                reasons.append(f"not a number: {len(rows)} rows, more than {MAX_TABLE_ROWS}")
+            elif rows:
+                return source, rows
+            else:
+                reasons.append("no rows")
+        return _one_reason(reasons)
+
     def _apply_state(
         self, snapshot: HealthSnapshot, spec: StateSpec, scalars: dict[OID, Any], table: Table
     ) -> None:
-        if spec.oid is not None:
-            raw = scalars.get(spec.oid)
-            if raw is None:
-                snapshot.unreadable[spec.name] = "noSuchObject"
-                return
-            rows: dict[OID, Any] = {(): raw}
-        else:
-            assert spec.state_column is not None
-            rows = _rows(table, spec.state_column, spec.where)
-            if not rows:
-                snapshot.unreadable[spec.name] = "no rows"
-                return
+        found = self._state_rows(spec, scalars, table)
+        if isinstance(found, str):
+            snapshot.unreadable[spec.name] = found
+            return
+        source, rows = found
         if spec.name == "ha_role":
             raw = next(iter(rows.values()))
-            snapshot.ha_role = spec.states.get(raw, "unknown") if isinstance(raw, int) else None
+            snapshot.ha_role = source.states.get(raw, "unknown") if isinstance(raw, int) else None
             if snapshot.ha_role is None:
                 snapshot.unreadable["ha_role"] = f"not a number: {raw!r}"
             return
-        names = table.get(spec.name_column, {}) if spec.name_column else {}
-        presence = table.get(spec.absent_column, {}) if spec.absent_column else {}
+        names = table.get(source.name_column, {}) if source.name_column else {}
+        presence = table.get(source.absent_column, {}) if source.absent_column else {}
         label = "fan" if spec.name == "fans" else "power supply"
+        labelled = [
+            (index, _label(names.get(index)) or f"{label} {_index_text(index)}")
+            for index in sorted(rows)
+        ]
         components = []
-        for index, raw in sorted(rows.items()):
-            name = _text(names.get(index)) or f"{label} {_index_text(index)}"
-            if presence.get(index) in spec.absent_values:
+        for (index, _), name in zip(labelled, _unique_labels(labelled), strict=True):
+            raw = rows[index]
+            if presence.get(index) in source.absent_values:
                 state = "absent"
-            elif isinstance(raw, int):
-                state = spec.states.get(raw, "unknown")
+            elif isinstance(raw, int) and not isinstance(raw, bool):
+                state = source.states.get(raw, "unknown")
             else:
                 state = "unknown"
-            components.append(Component(name=name, state=state, raw=str(raw)))  # type: ignore[arg-type]
+            raw_text = _label(raw)[:32]
+            components.append(Component(name=name, state=state, raw=raw_text))  # type: ignore[arg-type]
         if spec.name == "fans":
             snapshot.fans = components
         else:

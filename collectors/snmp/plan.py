@@ -34,10 +34,35 @@ def _match_value(raw: Any) -> int | str:
     return raw if isinstance(raw, int) else str(raw).strip(".")
 
 
+# What a row filter does when the agent has no value at all in its selector column (a Huawei
+# agent without entPhysicalClass): keep no row (the default) or every row, leaving sentinels and
+# ranges to drop the rows that are not real readings.
+IfMissing = Literal["no-rows", "all-rows"]
+
+
 @dataclass(frozen=True)
 class RowFilter:
     column: OID
     equals: frozenset[int | str]
+    if_missing: IfMissing = "no-rows"
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Which raw values are readings: not a sentinel, and (once scaled) inside the range."""
+
+    sentinels: frozenset[float] = frozenset()
+    valid_range: tuple[float, float] | None = None
+
+    def problem(self, raw: float, scaled: float) -> str | None:
+        """Why this value is not a reading, or None if it is one."""
+        if raw in self.sentinels:
+            return f"not supported (sentinel {raw:g})"
+        if self.valid_range is not None:
+            low, high = self.valid_range
+            if not low <= scaled <= high:
+                return f"out of range ({scaled:g} not in {low:g}..{high:g})"
+        return None
 
 
 @dataclass(frozen=True)
@@ -54,6 +79,9 @@ class NumberSpec:
     decimal_text: bool
     counter: bool
     name_column: OID | None
+    validity: Validity = Validity()
+    # Tried in order when this source gives no valid value (e.g. the vendor's own table).
+    fallbacks: tuple[NumberSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +96,8 @@ class StateSpec:
     states: dict[int, str]
     absent_column: OID | None
     absent_values: frozenset[int]
+    # Tried in order when this source has no rows (e.g. hh3cdevMFanStatusTable on Comware).
+    fallbacks: tuple[StateSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,16 +118,22 @@ class HealthPlan:
     states: dict[str, StateSpec] = field(default_factory=dict)
     disk: DiskSpec | None = None
 
+    def _all_numbers(self) -> list[NumberSpec]:
+        return [s for spec in self.numbers.values() for s in (spec, *spec.fallbacks)]
+
+    def _all_states(self) -> list[StateSpec]:
+        return [s for spec in self.states.values() for s in (spec, *spec.fallbacks)]
+
     def scalar_oids(self) -> list[OID]:
-        oids = [spec.oid for spec in self.numbers.values() if spec.oid is not None]
-        oids += [spec.oid for spec in self.states.values() if spec.oid is not None]
+        oids = [spec.oid for spec in self._all_numbers() if spec.oid is not None]
+        oids += [spec.oid for spec in self._all_states() if spec.oid is not None]
         return list(dict.fromkeys(oids))
 
     def columns(self) -> list[OID]:
         wanted: list[OID | None] = []
-        for spec in self.numbers.values():
+        for spec in self._all_numbers():
             wanted += [spec.column, spec.name_column, spec.where.column if spec.where else None]
-        for state in self.states.values():
+        for state in self._all_states():
             wanted += [state.state_column, state.name_column, state.absent_column]
             wanted.append(state.where.column if state.where else None)
         if self.disk is not None:
@@ -122,7 +158,28 @@ def _row_filter(entry: dict[str, Any]) -> RowFilter | None:
     if where is None:
         return None
     return RowFilter(
-        parse_oid(where["column"]), frozenset(_match_value(v) for v in where["equals"])
+        parse_oid(where["column"]),
+        frozenset(_match_value(v) for v in where["equals"]),
+        where.get("if_missing", "no-rows"),
+    )
+
+
+# Units whose values can never be negative (a count, a size, a share): a negative raw value is
+# an agent error whatever the profile says. Percentages cannot exceed 100 either.
+DEFAULT_RANGES: dict[str, tuple[float, float]] = {
+    "percent": (0.0, 100.0),
+    "kilobytes": (0.0, float("inf")),
+    "bytes": (0.0, float("inf")),
+    "sessions": (0.0, float("inf")),
+    "sessions_per_second": (0.0, float("inf")),
+}
+
+
+def _validity(entry: dict[str, Any]) -> Validity:
+    valid_range = entry.get("valid_range") or DEFAULT_RANGES.get(str(entry.get("unit", "")))
+    return Validity(
+        sentinels=frozenset(float(v) for v in entry.get("sentinels", ())),
+        valid_range=(float(valid_range[0]), float(valid_range[1])) if valid_range else None,
     )
 
 
@@ -147,6 +204,8 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
         decimal_text=value_format == "decimal-text",
         counter=bool(entry.get("counter", False)),
         name_column=_oid_or_none(entry, "name_column"),
+        validity=_validity(entry),
+        fallbacks=tuple(_number(name, fallback) for fallback in entry.get("fallback", ())),
     )
 
 
@@ -169,6 +228,7 @@ def _state(name: str, entry: dict[str, Any], allowed: tuple[str, ...]) -> StateS
         states=mapping,
         absent_column=_oid_or_none(entry, "absent_column"),
         absent_values=frozenset(int(v) for v in entry.get("absent_values", ())),
+        fallbacks=tuple(_state(name, fallback, allowed) for fallback in entry.get("fallback", ())),
     )
 
 
