@@ -61,10 +61,18 @@ def _read_toml(package: str, filename: str) -> dict[str, Any] | None:
 
 
 def _load_vendor(vendor: str) -> VendorProfile:
+    # Imported here: the schema module imports pydantic, which the lab's tools need not load.
+    from collectors.profiles.snmp_schema import check_models_file, check_snmp_profile
+
     package = f"{__name__}.{vendor}"
     catalogue = _read_toml(package, "models.toml")
     if catalogue is None:
         raise FileNotFoundError(f"vendor profile {vendor!r} has no models.toml")
+    folder = f"collectors/profiles/{vendor}"
+    check_models_file(catalogue, f"{folder}/models.toml")
+    snmp = _read_toml(package, "snmp.toml") or {}
+    if snmp:
+        check_snmp_profile(snmp, f"{folder}/snmp.toml")
     models = {
         name: ModelInfo(
             name=name,
@@ -83,7 +91,7 @@ def _load_vendor(vendor: str) -> VendorProfile:
         vendor=catalogue["vendor"],
         display_name=catalogue.get("display_name", vendor),
         models=models,
-        snmp=_read_toml(package, "snmp.toml") or {},
+        snmp=snmp,
         cli=_read_toml(package, "cli.toml") or {},
     )
 

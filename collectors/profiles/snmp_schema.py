@@ -1,0 +1,215 @@
+"""Typed schema of a vendor profile's ``models.toml`` and ``snmp.toml``, checked at load.
+
+A profile is data that changes the collector's behaviour, so a typo must not become a silent
+default: every table refuses keys it does not know (``aggregte`` is an error), every OID is
+dotted decimal, every enumerated value is one of the documented ones, and every fact says where
+it comes from (``source``) or that it is assumed (``unverified``). A failure is a
+``ProfileSchemaError`` naming the file and the dotted key path, e.g.
+``collectors/profiles/h3c/snmp.toml: health.cpu.aggregte: unknown key``.
+
+The schema is the one documented in ``collectors/profiles/SNMP_PROFILE.md``; ``cli.toml`` has
+its own module. Validation only checks: the loaders keep the plain TOML tables they read, so
+``collectors/snmp/plan.py`` and ``collectors/identify.py`` are unchanged consumers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+DEVICE_KINDS = Literal[
+    "firewall",
+    "ids",
+    "av-gateway",
+    "vpn",
+    "behaviour-management",
+    "network-audit",
+    "security-audit",
+    "switch",
+]
+NUMBER_NAMES = (
+    "cpu",
+    "memory",
+    "memory_total",
+    "memory_free",
+    "temperature",
+    "sessions",
+    "new_sessions",
+)
+STATE_NAMES = ("fans", "psus", "ha_role")
+HEALTH_NAMES = (*NUMBER_NAMES, *STATE_NAMES, "disk")
+
+Oid = Annotated[str, StringConstraints(pattern=r"^\.?\d+(\.\d+)+$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class ProfileSchemaError(ValueError):
+    """A profile file that does not follow the schema; the message names file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Sourced(_Strict):
+    """Every fact carries its origin: a citation or the assumption it rests on."""
+
+    source: Text | None = None
+    unverified: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_origin(self) -> _Sourced:
+        if self.source is None and self.unverified is None:
+            raise ValueError("needs 'source' or 'unverified'")
+        return self
+
+
+class _Applies(_Strict):
+    kinds: list[DEVICE_KINDS] | None = None
+    models: list[Text] | None = None
+
+
+class WhereFilter(_Strict):
+    column: Oid
+    equals: list[int | Oid] = Field(min_length=1)
+    if_missing: Literal["no-rows", "all-rows"] = "no-rows"
+
+
+class NumberSource(_Sourced):
+    """One place a number is read from: a scalar ``oid`` or a ``column``."""
+
+    oid: Oid | None = None
+    column: Oid | None = None
+    where: WhereFilter | None = None
+    aggregate: Literal["max", "mean", "first"] = "first"
+    scale: float | int = 1
+    unit: Text | None = None
+    value_format: Literal["integer", "decimal-text", "percent-text"] = "integer"
+    counter: bool = False
+    name_column: Oid | None = None
+    sentinels: list[int | float] = []
+    valid_range: list[int | float] | None = Field(default=None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> NumberSource:
+        if (self.oid is None) == (self.column is None):
+            raise ValueError("needs exactly one of 'oid' or 'column'")
+        if self.valid_range is not None and self.valid_range[0] >= self.valid_range[1]:
+            raise ValueError(f"valid_range {list(self.valid_range)} is empty")
+        return self
+
+
+class NumberEntry(NumberSource, _Applies):
+    fallback: list[NumberSource] = []
+
+
+class StateSource(_Sourced):
+    oid: Oid | None = None
+    state_column: Oid | None = None
+    name_column: Oid | None = None
+    where: WhereFilter | None = None
+    states: dict[str, list[int]]
+    absent_column: Oid | None = None
+    absent_values: list[int] = []
+
+    @model_validator(mode="after")
+    def _one_place(self) -> StateSource:
+        if (self.oid is None) == (self.state_column is None):
+            raise ValueError("needs exactly one of 'oid' or 'state_column'")
+        return self
+
+
+class StateEntry(StateSource, _Applies):
+    fallback: list[StateSource] = []
+
+
+class DiskEntry(_Sourced, _Applies):
+    descr_column: Oid
+    units_column: Oid
+    size_column: Oid
+    used_column: Oid
+    where: WhereFilter | None = None
+
+
+class Recognition(_Sourced):
+    sys_object_id_prefixes: list[Text] = []
+    sys_descr_patterns: list[Text] = []
+
+
+class ModelRecognition(_Sourced):
+    sys_object_id: Oid | None = None
+    sys_descr_pattern: Text | None = None
+
+
+class SnmpProfile(_Strict):
+    recognition: Recognition
+    models: dict[str, ModelRecognition] = {}
+    health: dict[str, dict[str, Any]] = {}
+
+
+class ModelEntry(_Strict):
+    kind: DEVICE_KINDS
+    family: str = ""
+    max_sessions: int | None = Field(default=None, gt=0)
+
+
+class ModelsFile(_Strict):
+    vendor: Text
+    display_name: Text | None = None
+    models: dict[str, ModelEntry] = {}
+
+
+def _where(error: dict[str, Any], prefix: tuple[str | int, ...] = ()) -> str:
+    # Pydantic puts the union member or validator name into the path; keep the TOML keys only.
+    parts = [str(p) for p in (*prefix, *error["loc"]) if not str(p).startswith(("int", "str"))]
+    key = ".".join(parts) or "(top level)"
+    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+    return f"{key}: {message}"
+
+
+def _fail(path: str, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
+    problems = "; ".join(_where(e, prefix) for e in error.errors())
+    raise ProfileSchemaError(f"{path}: {problems}") from None
+
+
+def _health_model(name: str) -> type[_Strict]:
+    if name in NUMBER_NAMES:
+        return NumberEntry
+    if name in STATE_NAMES:
+        return StateEntry
+    if name == "disk":
+        return DiskEntry
+    raise ProfileSchemaError(f"health.{name}: unknown value name; known: {', '.join(HEALTH_NAMES)}")
+
+
+def check_snmp_profile(data: dict[str, Any], path: str) -> None:
+    """Raises ProfileSchemaError naming ``path`` and the key when ``data`` breaks the schema."""
+    try:
+        SnmpProfile.model_validate(data)
+    except ValidationError as error:
+        _fail(path, error)
+    for name, entry in data.get("health", {}).items():
+        try:
+            model = _health_model(name)
+        except ProfileSchemaError as error:
+            raise ProfileSchemaError(f"{path}: {error}") from None
+        try:
+            model.model_validate(entry)
+        except ValidationError as error:
+            _fail(path, error, ("health", name))
+
+
+def check_models_file(data: dict[str, Any], path: str) -> None:
+    """Raises ProfileSchemaError naming ``path`` and the key when ``data`` breaks the schema."""
+    try:
+        ModelsFile.model_validate(data)
+    except ValidationError as error:
+        _fail(path, error)

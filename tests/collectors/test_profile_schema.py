@@ -1,0 +1,99 @@
+"""The typed schema of models.toml and snmp.toml: typos and bad values fail at load, naming
+the file and the key, instead of becoming silent defaults."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from collectors.profiles import load_profiles
+from collectors.profiles.snmp_schema import (
+    ProfileSchemaError,
+    check_models_file,
+    check_snmp_profile,
+)
+
+PATH = "collectors/profiles/h3c/snmp.toml"
+
+
+def _shipped(vendor: str, filename: str) -> dict[str, Any]:
+    resource = resources.files("collectors.profiles").joinpath(f"{vendor}/{filename}")
+    return tomllib.loads(resource.read_text(encoding="utf-8"))
+
+
+def _h3c() -> dict[str, Any]:
+    return copy.deepcopy(_shipped("h3c", "snmp.toml"))
+
+
+def _refused(data: dict[str, Any]) -> str:
+    with pytest.raises(ProfileSchemaError) as caught:
+        check_snmp_profile(data, PATH)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("vendor", sorted(load_profiles()))
+def test_every_shipped_profile_follows_the_schema(vendor: str) -> None:
+    check_models_file(_shipped(vendor, "models.toml"), f"{vendor}/models.toml")
+    check_snmp_profile(_shipped(vendor, "snmp.toml"), f"{vendor}/snmp.toml")
+
+
+def test_a_misspelt_key_names_file_and_key() -> None:
+    data = _h3c()
+    data["health"]["cpu"]["aggregte"] = data["health"]["cpu"].pop("aggregate")
+    assert _refused(data) == f"{PATH}: health.cpu.aggregte: unknown key"
+
+
+def test_a_misspelt_key_in_a_fallback_is_named_with_its_position() -> None:
+    data = _h3c()
+    data["health"]["fans"]["fallback"][0]["state_colum"] = "1.3.6.1"
+    message = _refused(data)
+    assert "health.fans.fallback.0.state_colum: unknown key" in message
+
+
+def test_an_unknown_value_name_is_refused() -> None:
+    data = _h3c()
+    data["health"]["cpus"] = data["health"].pop("cpu")
+    assert _refused(data).startswith(f"{PATH}: health.cpus: unknown value name")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("aggregate", "maximum", "health.cpu.aggregate"),
+        ("column", "1.3.6.1.4.1.x", "health.cpu.column"),
+        ("valid_range", [100, 0], "valid_range [100, 0] is empty"),
+        ("scale", "10", "health.cpu.scale"),
+        ("kinds", ["router"], "health.cpu.kinds.0"),
+    ],
+)
+def test_bad_values_are_refused(key: str, value: object, expected: str) -> None:
+    data = _h3c()
+    data["health"]["cpu"][key] = value
+    assert expected in _refused(data)
+
+
+def test_a_fact_without_source_or_assumption_is_refused() -> None:
+    data = _h3c()
+    del data["health"]["memory"]["source"]
+    assert "needs 'source' or 'unverified'" in _refused(data)
+
+
+def test_oid_and_column_together_are_refused() -> None:
+    data = _h3c()
+    data["health"]["cpu"]["oid"] = "1.3.6.1.4.1.25506.2.6.1.1.1.1.6.0"
+    assert "exactly one of 'oid' or 'column'" in _refused(data)
+
+
+def test_models_file_refuses_unknown_keys_and_kinds() -> None:
+    data = copy.deepcopy(_shipped("h3c", "models.toml"))
+    data["models"]["S5500"]["knd"] = "switch"
+    with pytest.raises(ProfileSchemaError, match=r"models\.S5500\.knd: unknown key"):
+        check_models_file(data, "collectors/profiles/h3c/models.toml")
+    data["models"]["S5500"].pop("knd")
+    data["models"]["S5500"]["kind"] = "router"
+    with pytest.raises(ProfileSchemaError, match=r"h3c/models\.toml: models\.S5500\.kind"):
+        check_models_file(data, "collectors/profiles/h3c/models.toml")
