@@ -57,12 +57,17 @@ class Validity:
     def problem(self, raw: float, scaled: float) -> str | None:
         """Why this value is not a reading, or None if it is one."""
         if raw in self.sentinels:
-            return f"not supported (sentinel {raw:g})"
+            return f"not supported (sentinel {_plain(raw)})"
         if self.valid_range is not None:
             low, high = self.valid_range
             if not low <= scaled <= high:
-                return f"out of range ({scaled:g} not in {low:g}..{high:g})"
+                return f"out of range ({_plain(scaled)} not in {_plain(low)}..{_plain(high)})"
         return None
+
+
+def _plain(number: float) -> str:
+    """65535, not 65535.0 or 6.5535e+04: the value as the agent sent it."""
+    return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
 @dataclass(frozen=True)
