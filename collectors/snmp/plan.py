@@ -67,6 +67,7 @@ class Validity:
 
 def _plain(number: float) -> str:
     """65535, not 65535.0 or 6.5535e+04: the value as the agent sent it."""
+    number = float(number)
     return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
