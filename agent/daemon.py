@@ -116,7 +116,7 @@ class HealthKind:
         if not result.reachable:
             why = " ".join(result.unreadable.values()) or "no answer"
             return Outcome(False, True, classify_failure(why))
-        return Outcome(True, False, "partial" if result.unreadable else None)
+        return Outcome(True, False, "partial" if result.failures() else None)
 
     def update_state(self, state: FleetState, result: HealthSnapshot) -> None:
         state.update_health(result)

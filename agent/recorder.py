@@ -64,7 +64,7 @@ def health_reading(snapshot: HealthSnapshot) -> repo.HealthReading:
 
 def run_status(snapshot: HealthSnapshot) -> tuple[str, str | None]:
     """(status, error text) of the run that produced ``snapshot``."""
-    problems = "; ".join(f"{what}: {why}" for what, why in sorted(snapshot.unreadable.items()))
+    problems = "; ".join(f"{what}: {why}" for what, why in sorted(snapshot.failures().items()))
     if not snapshot.reachable:
         return "failed", problems or "no answer"
     return ("partial", problems) if problems else ("ok", None)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from agent.inventory import Device
 
 ComponentState = Literal["ok", "failed", "absent", "unknown"]
+# Prefix of an ``unreadable`` reason for a value the device does not have (a profile sentinel).
+NOT_SUPPORTED = "not supported"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,12 @@ class HealthSnapshot:
     identity: Identity = field(default_factory=Identity)
     # value name -> why it could not be read ("timeout", "noSuchObject", "not a number", ...)
     unreadable: dict[str, str] = field(default_factory=dict)
+
+    def failures(self) -> dict[str, str]:
+        """``unreadable`` without the rows the hardware simply does not have (a board without
+        a temperature sensor answers a sentinel: "not supported ..."): those are said, but a
+        run that only has them is not a partial run."""
+        return {k: v for k, v in self.unreadable.items() if not v.startswith(NOT_SUPPORTED)}
 
 
 class Collector(Protocol):

@@ -312,7 +312,10 @@ def appliance_ports(
 
 # --- H3C ----------------------------------------------------------------------------------
 H3C_EXT = "1.3.6.1.4.1.25506.2.6.1.1.1.1"  # hh3cEntityExtStateEntry (HH3C-ENTITY-EXT-MIB)
+H3C_FAN = "1.3.6.1.4.1.25506.8.35.9.1.1.1.2"  # hh3cDevMFanStatus (HH3C-LswDEVM-MIB)
+H3C_PWR = "1.3.6.1.4.1.25506.8.35.9.1.2.1.2"  # hh3cDevMPowerStatus (HH3C-LswDEVM-MIB)
 H3C_BOARD = 2  # entPhysicalIndex of the main board in our H3C recordings
+H3C_NO_SENSOR = 65535  # hh3cEntityExtTemperature of an entity without a sensor
 H3C_ENTITIES = (
     Entity(1, "Chassis", CLASS_CHASSIS),
     Entity(H3C_BOARD, "Board", CLASS_MODULE, 1),
@@ -321,26 +324,69 @@ H3C_ENTITIES = (
     Entity(5, "Power Supply 1", CLASS_PSU, 1),
     Entity(6, "Power Supply 2", CLASS_PSU, 1),
 )
+# Comware 5: eleven module(9) rows all named "virtue Board" (names repeat within a device); two
+# carry a temperature, the others answer 65535. Comware 7: temperature sensors on sensor(8) rows.
+H3C_VIRTUE_BOARDS = tuple(Entity(i, "virtue Board", CLASS_MODULE, 1) for i in range(12, 23))
+H3C_SENSORS = (
+    Entity(7, "hotspot 1", CLASS_SENSOR, H3C_BOARD),
+    Entity(8, "hotspot 2", CLASS_SENSOR, H3C_BOARD),
+)
 
 
-def h3c_health(rnd: random.Random) -> list[Section]:
+def _h3c_health(rnd: random.Random, comware7: bool) -> list[Section]:
+    extra = H3C_SENSORS if comware7 else H3C_VIRTUE_BOARDS
+    rows = (*H3C_ENTITIES, *extra)
     entities = entity_section(
-        H3C_ENTITIES,
-        "ENTITY-MIB entPhysicalTable; row layout (chassis, board, 2 fans, 2 PSUs) "
+        rows,
+        "ENTITY-MIB entPhysicalTable [entity-mib]; row layout (chassis, board, 2 fans, 2 PSUs) "
         "unverified: assumed from Zabbix's 'HP Comware HH3C by SNMP' template, which finds fans "
-        "and PSUs by entPhysicalClass 7 / 6",
+        "and PSUs by entPhysicalClass 7 / 6 [zabbix-hh3c-template]; "
+        + (
+            "Comware 7 sensors on sensor(8) rows [librenms-comware-temperature]"
+            if comware7
+            else "eleven 'virtue Board' module rows as the issue reports from a real Comware box"
+        ),
     )
     ext = Section(
         "HH3C-ENTITY-EXT-MIB hh3cEntityExtStateTable indexed by entPhysicalIndex: CpuUsage(6) "
-        "percent, MemUsage(8) percent, Temperature(12) degC, ErrorStatus(19) 2=normal 4="
-        "entityAbsent 41=fanError 51=psuError (Zabbix HP Comware HH3C template; vendors.md)"
+        "percent, MemUsage(8) percent, Temperature(12) degC with 65535 where there is no sensor, "
+        "ErrorStatus(19) 2=normal 4=entityAbsent 41=fanError 51=psuError [hh3c-entity-ext-mib] "
+        "[zabbix-hh3c-template] [librenms-comware-temperature]"
     )
     ext.add(f"{H3C_EXT}.6.{H3C_BOARD}", "2", rnd.randrange(8, 25))
     ext.add(f"{H3C_EXT}.8.{H3C_BOARD}", "2", rnd.randrange(35, 60))
+    for entity in extra:
+        if entity.cls == CLASS_MODULE:  # a board without a CPU load of its own
+            ext.add(f"{H3C_EXT}.6.{entity.index}", "2", 0)
+            ext.add(f"{H3C_EXT}.8.{entity.index}", "2", 0)
     ext.add(f"{H3C_EXT}.12.{H3C_BOARD}", "2", rnd.randrange(36, 48))
-    for entity in H3C_ENTITIES:
+    for entity in rows:
+        if entity.index == H3C_BOARD:
+            continue
+        reading = entity in H3C_SENSORS or entity in H3C_VIRTUE_BOARDS[:2]
+        ext.add(
+            f"{H3C_EXT}.12.{entity.index}", "2", rnd.randrange(30, 45) if reading else H3C_NO_SENSOR
+        )
+    for entity in rows:
         ext.add(f"{H3C_EXT}.19.{entity.index}", "2", 2)
-    return [entities, ext]
+    devm = Section(
+        "HH3C-LswDEVM-MIB hh3cdevMFanStatusTable / hh3cdevMPowerStatusTable by fan / power "
+        "number: 1=active 2=deactive 3=not-install 4=unsupport [librenms-comware-state]; the "
+        "profile's fallback when hh3cEntityExtErrorStatus has no fan / PSU rows"
+    )
+    for number in (1, 2):
+        devm.add(f"{H3C_FAN}.{number}", "2", 1)
+    for number in (1, 2):
+        devm.add(f"{H3C_PWR}.{number}", "2", 1)
+    return [entities, ext, devm]
+
+
+def h3c_health(rnd: random.Random) -> list[Section]:
+    return _h3c_health(rnd, comware7=False)
+
+
+def h3c7_health(rnd: random.Random) -> list[Section]:
+    return _h3c_health(rnd, comware7=True)
 
 
 # --- Huawei ---------------------------------------------------------------------------------
@@ -348,28 +394,35 @@ HW_STATE = "1.3.6.1.4.1.2011.5.25.31.1.1.1.1"  # hwEntityStateEntry (HUAWEI-ENTI
 HW_FAN = "1.3.6.1.4.1.2011.5.25.31.1.1.10.1"  # hwFanStatusEntry, index slot.fan
 HW_PWR = "1.3.6.1.4.1.2011.5.25.31.1.1.18.1"  # hwPwrStatusEntry, index slot.psu
 HW_BOARD = 67108873  # the MPU's entPhysicalIndex on S-series (a public S5700 example uses it)
+# Cards without CPU, memory or a temperature sensor: VRP answers 0 for all three.
+HW_CARDS = ((67108874, "FAN Card 1"), (67108875, "POWER Card 1"), (67108876, "CF Card 0"))
 
 
 def huawei_health(rnd: random.Random) -> list[Section]:
-    entities = entity_section(
-        (
-            Entity(16777216, "S5700-28C-EI", CLASS_CHASSIS),
-            Entity(HW_BOARD, "MPU Board 0", CLASS_MODULE, 16777216),
-        ),
-        "ENTITY-MIB entPhysicalTable; chassis 16777216 unverified: assumed from Huawei's "
-        "index scheme, MPU 67108873 as in public S5700 monitoring code",
+    # This agent does not implement entPhysicalClass (a real VRP shape): only names are there.
+    names = Section(
+        "ENTITY-MIB entPhysicalName [entity-mib]; no entPhysicalClass column, as some VRP agents "
+        "answer (the profile keeps every hwEntityStateTable row then [librenms-vrp]); chassis "
+        "16777216 unverified: assumed from Huawei's index scheme, MPU 67108873 as in public "
+        "S5700 monitoring code"
     )
+    for index, name in ((16777216, "S5700-28C-EI"), (HW_BOARD, "MPU Board 0"), *HW_CARDS):
+        names.add(f"{ENT_PHYSICAL}.7.{index}", "4", name)
     state = Section(
         "HUAWEI-ENTITY-EXTENT-MIB hwEntityStateTable by entPhysicalIndex: hwEntityCpuUsage(5) "
-        "percent, hwEntityMemUsage(7) percent, hwEntityTemperature(11) degC (vendors.md)"
+        "percent, hwEntityMemUsage(7) percent, hwEntityTemperature(11) degC, 0 on cards without "
+        "them [huawei-entity-extent-mib] [librenms-vrp]"
     )
     state.add(f"{HW_STATE}.5.{HW_BOARD}", "2", rnd.randrange(8, 25))
     state.add(f"{HW_STATE}.7.{HW_BOARD}", "2", rnd.randrange(40, 65))
     state.add(f"{HW_STATE}.11.{HW_BOARD}", "2", rnd.randrange(36, 46))
+    for column in (5, 7, 11):
+        for index, _ in HW_CARDS:
+            state.add(f"{HW_STATE}.{column}.{index}", "2", 0)
     fans = Section(
         "HUAWEI-ENTITY-EXTENT-MIB hwFanStatusTable index hwEntityFanSlot.hwEntityFanSn: "
         "hwEntityFanSpeed(5) percent, hwEntityFanPresent(6) 1=present 2=absent, "
-        "hwEntityFanState(7) 1=normal 2=abnormal (centreon network::huawei::snmp fan mode)"
+        "hwEntityFanState(7) 1=normal 2=abnormal [huawei-entity-extent-mib]"
     )
     for column, values in ((5, (45, 46)), (6, (1, 1)), (7, (1, 1))):
         for fan, value in enumerate(values):
@@ -377,12 +430,12 @@ def huawei_health(rnd: random.Random) -> list[Section]:
     power = Section(
         "HUAWEI-ENTITY-EXTENT-MIB hwPwrStatusTable index hwEntityPwrSlot.hwEntityPwrSn: "
         "hwEntityPwrPresent(5) 1=present 2=absent, hwEntityPwrState(6) 1=supply 2=notSupply "
-        "3=sleep 4=unknown (public snmp_exporter / Telegraf configurations for VRP)"
+        "3=sleep 4=unknown [huawei-entity-extent-mib]"
     )
     for column, values in ((5, (1, 1)), (6, (1, 1))):
         for psu, value in enumerate(values):
             power.add(f"{HW_PWR}.{column}.0.{psu}", "2", value)
-    return [entities, state, fans, power]
+    return [names, state, fans, power]
 
 
 # --- Topsec ---------------------------------------------------------------------------------
@@ -595,7 +648,7 @@ def models() -> list[Model]:
                 + _ge("Ten-GigabitEthernet1/0/", 4, start=49, speed=10_000),
                 COMWARE_EXTRA,
             ),
-            health=h3c_health,
+            health=h3c7_health,
         ),
         # Huawei ----------------------------------------------------------------------------
         Model(

@@ -82,3 +82,13 @@ def test_an_identity_mismatch_is_one_event_not_one_per_poll(recorder: Recorder) 
         assert [e.kind for e in events] == ["identity-mismatch"]
         assert "inventory says topsec" in events[0].message
         assert session.scalar(select(func.count()).select_from(HealthSample)) == 3
+
+
+def test_rows_the_hardware_does_not_have_do_not_make_a_partial_run() -> None:
+    # A Comware board without a sensor answers 65535: said in unreadable, but not a failure.
+    only_sentinels = _snapshot(unreadable={"temperature[14]": "not supported (sentinel 65535)"})
+    assert run_status(only_sentinels) == ("ok", None)
+    mixed = _snapshot(
+        unreadable={"temperature[14]": "not supported (sentinel 65535)", "fans": "no rows"}
+    )
+    assert run_status(mixed) == ("partial", "fans: no rows")

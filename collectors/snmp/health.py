@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from collectors.base import Component, HealthSnapshot, Identity, Interface, Sensor
+from collectors.base import (
+    NOT_SUPPORTED,
+    Component,
+    HealthSnapshot,
+    Identity,
+    Interface,
+    Sensor,
+)
 from collectors.counters import COUNTER64_MODULUS, CounterTracker
 from collectors.identify import mismatch, recognise
 from collectors.snmp.client import SnmpClient, SnmpError, SnmpTarget, SnmpTimeout
@@ -299,6 +306,18 @@ class SnmpHealthReader:
                 reading.rejected[index] = problem
             else:
                 reading.values[index] = scaled
+        broken = {
+            index: why
+            for index, why in reading.rejected.items()
+            if not why.startswith(NOT_SUPPORTED)
+        }
+        if broken and spec.name != "temperature":
+            # One value made of several rows (the max CPU of a stack): a garbage or impossible
+            # row makes the whole value unknown; dropping it would under-report the others'
+            # maximum. Rows that merely have no sensor/CPU (sentinels) are left out quietly.
+            index = min(broken)
+            suffix = f" (row {_index_text(index)})" if index else ""
+            return _Reading(why=broken[index] + suffix)
         if not reading.values:
             reading.why = _one_reason([reading.rejected[i] for i in sorted(reading.rejected)])
         return reading

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+from collectors.base import NOT_SUPPORTED
 from collectors.profiles import get_profile
 
 OID = tuple[int, ...]
@@ -57,7 +58,7 @@ class Validity:
     def problem(self, raw: float, scaled: float) -> str | None:
         """Why this value is not a reading, or None if it is one."""
         if raw in self.sentinels:
-            return f"not supported (sentinel {_plain(raw)})"
+            return f"{NOT_SUPPORTED} (sentinel {_plain(raw)})"
         if self.valid_range is not None:
             low, high = self.valid_range
             if not low <= scaled <= high:

@@ -42,7 +42,10 @@ def _column(sim: SimulatedDevice, column: OID, where: RowFilter | None) -> dict[
         for oid, value in sim.recording.items()
         if oid[: len(column)] == column
     }
-    if where is not None:
+    if where is not None and not (
+        where.if_missing == "all-rows"
+        and not any(oid[: len(where.column)] == where.column for oid in sim.recording)
+    ):
         rows = {
             index: value
             for index, value in rows.items()
@@ -52,14 +55,32 @@ def _column(sim: SimulatedDevice, column: OID, where: RowFilter | None) -> dict[
     return {index: _number(value) for index, value in rows.items()}
 
 
+def _sentinel_rows(sim: SimulatedDevice) -> dict[str, int]:
+    """``name[index]`` -> recorded sentinel, for every column row the profile calls no reading."""
+    plan = plan_for(sim.vendor, sim.model, sim.kind)
+    found = {}
+    for name, spec in plan.numbers.items():
+        if spec.column is None or not spec.validity.sentinels:
+            continue
+        for index, value in _column(sim, spec.column, spec.where).items():
+            if value in spec.validity.sentinels:
+                found[f"{name}[{'.'.join(map(str, index))}]"] = int(value)
+    return found
+
+
 def _recorded(sim: SimulatedDevice, name: str) -> tuple[list[float], float]:
-    """The recorded values of a plan entry, and the tolerance its lab wobble allows."""
+    """The recorded readings of a plan entry (sentinels left out), and the tolerance its lab
+    wobble allows."""
     spec = plan_for(sim.vendor, sim.model, sim.kind).numbers[name]
     moving = sim.behaviour.moving
     if spec.oid is not None:
         return [_number(sim.recording[spec.oid])], moving.get(spec.oid, 0) + 0.5
     assert spec.column is not None
-    values = _column(sim, spec.column, spec.where)
+    values = {
+        index: value
+        for index, value in _column(sim, spec.column, spec.where).items()
+        if value not in spec.validity.sentinels
+    }
     wobble = max(
         (a for oid, a in moving.items() if oid[: len(spec.column)] == spec.column), default=0
     )
@@ -84,7 +105,12 @@ def test_health_of_every_model_matches_its_recording(
     snapshot = asyncio.run(HealthCollector().collect(device))
 
     assert snapshot.reachable, snapshot.unreadable
-    assert snapshot.unreadable == {}
+    # The only unreadable entries allowed are the rows the recording marks as "no sensor" with
+    # the profile's sentinel (real Comware and VRP shapes): named per row, never exported.
+    sentinel_rows = _sentinel_rows(sim)
+    assert snapshot.unreadable == {
+        key: f"not supported (sentinel {value})" for key, value in sentinel_rows.items()
+    }
     assert snapshot.identity.mismatch is None
     assert snapshot.identity.detected_model == model
     assert snapshot.uptime_seconds is not None and snapshot.uptime_seconds > 0
@@ -108,6 +134,7 @@ def test_health_of_every_model_matches_its_recording(
     temperatures, tolerance = _recorded(sim, "temperature")
     assert [s.celsius for s in snapshot.temperatures] == pytest.approx(temperatures, abs=tolerance)
     assert all(s.name and not s.name.startswith("sensor ") for s in snapshot.temperatures)
+    assert len({s.name for s in snapshot.temperatures}) == len(snapshot.temperatures)
 
     assert len(snapshot.fans) >= 1 and all(f.state == "ok" for f in snapshot.fans)
     assert len(snapshot.power_supplies) >= 1
@@ -173,7 +200,11 @@ def test_an_unreachable_device_never_delays_the_others(
             assert snapshot.cpu_ratio is not None
         else:
             assert snapshot.reachable, (device.name, snapshot.unreadable)
-            assert snapshot.unreadable == {}, device.name
+            # Only the per-row "no sensor" entries of the real Comware/VRP shapes, nothing else.
+            assert all(
+                "[" in key and why.startswith("not supported (sentinel ")
+                for key, why in snapshot.unreadable.items()
+            ), (device.name, snapshot.unreadable)
             assert snapshot.cpu_ratio is not None
     # The dead ones cost their own timeout (2 s x 2 attempts), in parallel with the rest: the
     # whole fleet is not serialised behind them. Generous bound: this is not a timing test.

@@ -30,6 +30,7 @@ from collectors.snmp.plan import plan_for
 CREDENTIALS = LabCredentials()
 H3C_CPU = "1.3.6.1.4.1.25506.2.6.1.1.1.1.6."
 H3C_ERROR_STATUS = "1.3.6.1.4.1.25506.2.6.1.1.1.1.19."
+H3C_DEVM_FAN = "1.3.6.1.4.1.25506.8.35.9.1.1.1.2."  # hh3cDevMFanStatus, the fans' fallback
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6."
 TOPSEC_CPU = "1.3.6.1.4.1.14331.5.5.1.4.2.0"
 
@@ -88,10 +89,12 @@ def test_empty_table_wrong_type_and_cut_column(tmp_path: Path) -> None:
     recordings = edited_recording(
         "S5500",
         tmp_path,
-        # Fans: their status rows gone (an empty table); ifHCInOctets only for ports 1-9.
+        # Fans: their status rows gone in both sources (an empty table); ifHCInOctets only for
+        # ports 1-9.
         drop=(
             f"{H3C_ERROR_STATUS}3|",
             f"{H3C_ERROR_STATUS}4|",
+            H3C_DEVM_FAN,
             *(f"{IF_HC_IN_OCTETS}{i}|" for i in range(10, 31)),
         ),
         # The board's CPU as text: a value of the wrong type.
@@ -101,7 +104,8 @@ def test_empty_table_wrong_type_and_cut_column(tmp_path: Path) -> None:
     assert snapshot.reachable
     assert snapshot.unreadable["fans"] == "no rows"
     assert snapshot.unreadable["cpu"].startswith("not a number")
-    assert set(snapshot.unreadable) == {"fans", "cpu"}
+    # Besides the per-row "no sensor" temperatures of the recording's virtue Boards.
+    assert {key for key in snapshot.unreadable if "[" not in key} == {"fans", "cpu"}
     assert snapshot.fans == [] and snapshot.cpu_ratio is None
     # The cut column falls back to the 32-bit counters for the rows it lacks.
     assert len(snapshot.interfaces) == 30
@@ -170,3 +174,24 @@ def test_an_agent_that_ignores_getbulk_keeps_what_get_gave() -> None:
     assert snapshot.unreadable["interfaces"].startswith("walk failed")
     assert snapshot.unreadable["tables"].startswith("walk failed")
     assert snapshot.interfaces == [] and snapshot.fans == []
+
+
+def test_comware_fans_without_entity_ext_rows_come_from_the_vendor_fan_table(
+    tmp_path: Path,
+) -> None:
+    # Real Comware agents often leave hh3cEntityExtErrorStatus out on the fan rows (issue 11):
+    # the profile's fallback, hh3cdevMFanStatusTable, then gives the fans.
+    recordings = edited_recording(
+        "S5500",
+        tmp_path,
+        drop=(f"{H3C_ERROR_STATUS}3|", f"{H3C_ERROR_STATUS}4|"),
+        replace={f"{H3C_DEVM_FAN}2|": f"{H3C_DEVM_FAN}2|2|2"},  # fan 2 deactive(2)
+    )
+    snapshot = poll("h3c", "S5500", "switch", recordings)
+    assert [(f.name, f.state, f.raw) for f in snapshot.fans] == [
+        ("fan 1", "ok", "1"),
+        ("fan 2", "failed", "2"),
+    ]
+    assert "fans" not in snapshot.unreadable
+    # The power supplies still come from their primary source, the entity-ext rows.
+    assert [p.name for p in snapshot.power_supplies] == ["Power Supply 1", "Power Supply 2"]
