@@ -42,6 +42,7 @@ SNMP_INT_MAX = 2**64 - 1
 MAX_NUMBER_TEXT = 64
 # Labels become Prometheus label values and report cells: cut long names, drop control bytes.
 MAX_LABEL_CHARS = 128
+MAX_DESCR_CHARS = 1024
 # More rows than this in one column is not a switch or an appliance but a broken agent (or a
 # walk that never ends); the value is refused instead of filling memory and labels.
 MAX_TABLE_ROWS = 10_000
@@ -175,10 +176,13 @@ class SnmpHealthReader:
         snapshot.snmp_rtt_seconds = time.monotonic() - started
         self._identity(snapshot, vendor, model, scalars)
         uptime = scalars.get(SYS_UPTIME)
-        if isinstance(uptime, int):
+        if isinstance(uptime, int) and not isinstance(uptime, bool) and 0 <= uptime < 2**32:
             snapshot.uptime_seconds = uptime / 100
+        elif uptime is None:
+            snapshot.unreadable["uptime"] = "noSuchObject"
         else:
-            snapshot.unreadable["uptime"] = "noSuchObject" if uptime is None else "not a number"
+            # TimeTicks is unsigned 32-bit: anything else (text, a negative) is garbage.
+            snapshot.unreadable["uptime"] = f"not a number: {_label(uptime)[:32]!r}"
 
         interfaces = await self._walk(snapshot, target, INTERFACE_COLUMNS, "interfaces")
         columns = plan.columns()
@@ -213,7 +217,8 @@ class SnmpHealthReader:
         sys_object_id = scalars.get(SYS_OBJECT_ID)
         sys_descr = scalars.get(SYS_DESCR)
         oid_text = sys_object_id if isinstance(sys_object_id, str) else None
-        descr_text = _text(sys_descr) if sys_descr is not None else None
+        # Bounded: sysDescr is DisplayString (SIZE (0..255)); a longer one is cut, not stored whole.
+        descr_text = _text(sys_descr)[:MAX_DESCR_CHARS] if sys_descr is not None else None
         seen = recognise(oid_text, descr_text)
         snapshot.identity = Identity(
             sys_object_id=oid_text,
@@ -228,6 +233,11 @@ class SnmpHealthReader:
             if "interfaces" not in snapshot.unreadable:
                 snapshot.unreadable["interfaces"] = "no rows in ifTable"
             return
+        if len(oper) > MAX_TABLE_ROWS:
+            snapshot.unreadable["interfaces"] = (
+                f"not a number: {len(oper)} rows, more than {MAX_TABLE_ROWS}"
+            )
+            return
         uptime = snapshot.uptime_seconds or 0.0
         for index in sorted(oper):
             if len(index) != 1:
@@ -235,10 +245,16 @@ class SnmpHealthReader:
             if_index = index[0]
 
             def cell(column: OID, index: OID = index) -> int | None:
+                # Speeds, counters and errors are unsigned: a negative or oversized value (or
+                # text) is garbage, left out rather than exported.
                 value = table.get(column, {}).get(index)
-                return value if isinstance(value, int) and not isinstance(value, bool) else None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return value if 0 <= value <= SNMP_INT_MAX else None
+                return None
 
-            name = table.get(IF_NAME, {}).get(index) or table.get(IF_DESCR, {}).get(index)
+            name = _label(table.get(IF_NAME, {}).get(index)) or _label(
+                table.get(IF_DESCR, {}).get(index)
+            )
             high_speed = cell(IF_HIGH_SPEED)
             speed = high_speed * 1_000_000 if high_speed else cell(IF_SPEED)
             octets = {}
@@ -264,7 +280,7 @@ class SnmpHealthReader:
             snapshot.interfaces.append(
                 Interface(
                     index=if_index,
-                    name=_text(name) or f"ifIndex {if_index}",
+                    name=name or f"ifIndex {if_index}",
                     oper_up=oper[index] == 1,
                     speed_bps=speed,
                     in_octets=octets.get("in"),

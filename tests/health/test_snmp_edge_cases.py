@@ -30,6 +30,8 @@ from collectors.snmp.plan import plan_for
 CREDENTIALS = LabCredentials()
 H3C_CPU = "1.3.6.1.4.1.25506.2.6.1.1.1.1.6."
 H3C_ERROR_STATUS = "1.3.6.1.4.1.25506.2.6.1.1.1.1.19."
+H3C_MEMORY = "1.3.6.1.4.1.25506.2.6.1.1.1.1.8."
+H3C_TEMPERATURE = "1.3.6.1.4.1.25506.2.6.1.1.1.1.12."
 H3C_DEVM_FAN = "1.3.6.1.4.1.25506.8.35.9.1.1.1.2."  # hh3cDevMFanStatus, the fans' fallback
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6."
 TOPSEC_CPU = "1.3.6.1.4.1.14331.5.5.1.4.2.0"
@@ -195,3 +197,29 @@ def test_comware_fans_without_entity_ext_rows_come_from_the_vendor_fan_table(
     assert "fans" not in snapshot.unreadable
     # The power supplies still come from their primary source, the entity-ext rows.
     assert [p.name for p in snapshot.power_supplies] == ["Power Supply 1", "Power Supply 2"]
+
+
+def test_garbage_values_are_refused_one_by_one_and_the_rest_kept(tmp_path: Path) -> None:
+    # Values no agent may send for these objects (issue 13 item 1 / issue 11): a negative
+    # error counter (sent as Integer32), a memory percentage of 250, a board temperature of
+    # 400 degC. Each is named or left out; the other values of the snapshot stay. (The lab
+    # always serves sysUpTime as moving TimeTicks, so a garbage uptime is not played here.)
+    recordings = edited_recording(
+        "S5500",
+        tmp_path,
+        drop=(),
+        replace={
+            "1.3.6.1.2.1.2.2.1.14.1|": "1.3.6.1.2.1.2.2.1.14.1|2|-3",
+            f"{H3C_MEMORY}2|": f"{H3C_MEMORY}2|2|250",
+            f"{H3C_TEMPERATURE}2|": f"{H3C_TEMPERATURE}2|2|400",
+        },
+    )
+    snapshot = poll("h3c", "S5500", "switch", recordings)
+    assert snapshot.unreadable["memory"] == "out of range (250 not in 0..100) (row 2)"
+    assert snapshot.memory_ratio is None
+    assert snapshot.unreadable["temperature[2]"] == "out of range (400 not in -40..150)"
+    # The virtue Boards' own readings are kept, their equal names made unique.
+    assert [s.name for s in snapshot.temperatures] == ["virtue Board (12)", "virtue Board (13)"]
+    port_1 = snapshot.interfaces[0]
+    assert port_1.index == 1 and port_1.in_errors is None and port_1.out_errors is not None
+    assert snapshot.cpu_ratio is not None and len(snapshot.fans) == 2
