@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,25 @@ def test_a_fallback_case_really_lacks_the_primary_rows() -> None:
     ]
     status = parse_oid(primary)
     assert fan_rows and all(status + index not in recording for index in fan_rows)
+
+
+SOURCES = Path(__file__).parents[2] / "docs" / "sources"
+CITATION = re.compile(r"\[([a-z0-9][a-z0-9-]*)\]")
+DEFINITION = re.compile(r"^- \*\*\[([a-z0-9][a-z0-9-]*)\]\*\*", re.MULTILINE)
+
+
+def test_every_source_a_case_cites_resolves_inside_the_repository() -> None:
+    defined = [
+        match.group(1)
+        for page in sorted(SOURCES.glob("*.md"))
+        for match in DEFINITION.finditer(page.read_text(encoding="utf-8"))
+    ]
+    for case in CASES:
+        header = [
+            line
+            for line in (CORPUS / f"{case}.snmprec").read_text(encoding="utf-8").splitlines()
+            if line.startswith("#")
+        ]
+        cited = {m.group(1) for line in header for m in CITATION.finditer(line)}
+        assert cited, f"{case} cites no source"
+        assert cited <= set(defined), f"{case}: undefined {sorted(cited - set(defined))}"
