@@ -14,6 +14,7 @@ its own module. Validation only checks: the loaders keep the plain TOML tables t
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -45,6 +47,12 @@ NUMBER_NAMES = (
     "new_sessions",
 )
 STATE_NAMES = ("fans", "psus", "ha_role")
+# Our states a raw value may map to, per state table (collectors/snmp/plan.py reads them).
+ALLOWED_STATES = {
+    "fans": ("ok", "failed", "absent"),
+    "psus": ("ok", "failed", "absent"),
+    "ha_role": ("active", "standby", "init"),
+}
 HEALTH_NAMES = (*NUMBER_NAMES, *STATE_NAMES, "disk")
 
 Oid = Annotated[str, StringConstraints(pattern=r"^\.?\d+(\.\d+)+$")]
@@ -139,14 +147,32 @@ class DiskEntry(_Sourced, _Applies):
     where: WhereFilter | None = None
 
 
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"pattern {pattern!r} is not a regular expression: {error}") from None
+    return pattern
+
+
 class Recognition(_Sourced):
     sys_object_id_prefixes: list[Text] = []
     sys_descr_patterns: list[Text] = []
+
+    @field_validator("sys_descr_patterns")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        return [_compiles(p) for p in patterns]
 
 
 class ModelRecognition(_Sourced):
     sys_object_id: Oid | None = None
     sys_descr_pattern: Text | None = None
+
+    @field_validator("sys_descr_pattern")
+    @classmethod
+    def _pattern(cls, pattern: str | None) -> str | None:
+        return None if pattern is None else _compiles(pattern)
 
 
 class SnmpProfile(_Strict):
@@ -205,6 +231,18 @@ def check_snmp_profile(data: dict[str, Any], path: str) -> None:
             model.model_validate(entry)
         except ValidationError as error:
             _fail(path, error, ("health", name))
+        if name in ALLOWED_STATES:
+            for where, source in [("", entry), *_fallbacks(entry)]:
+                unknown = sorted(set(source["states"]) - set(ALLOWED_STATES[name]))
+                if unknown:
+                    raise ProfileSchemaError(
+                        f"{path}: health.{name}{where}.states: {', '.join(unknown)} is not one "
+                        f"of {', '.join(ALLOWED_STATES[name])}"
+                    )
+
+
+def _fallbacks(entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(f".fallback.{i}", f) for i, f in enumerate(entry.get("fallback", ()))]
 
 
 def check_models_file(data: dict[str, Any], path: str) -> None:

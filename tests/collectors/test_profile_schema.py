@@ -97,3 +97,17 @@ def test_models_file_refuses_unknown_keys_and_kinds() -> None:
     data["models"]["S5500"]["kind"] = "router"
     with pytest.raises(ProfileSchemaError, match=r"h3c/models\.toml: models\.S5500\.kind"):
         check_models_file(data, "collectors/profiles/h3c/models.toml")
+
+
+def test_a_state_name_outside_ours_is_refused_in_entries_and_fallbacks() -> None:
+    data = _h3c()
+    data["health"]["fans"]["fallback"][0]["states"]["broken"] = [4]
+    assert _refused(data) == (
+        f"{PATH}: health.fans.fallback.0.states: broken is not one of ok, failed, absent"
+    )
+
+
+def test_a_pattern_that_is_no_regular_expression_is_refused() -> None:
+    data = _h3c()
+    data["recognition"]["sys_descr_patterns"] = ["(Comware"]
+    assert "recognition.sys_descr_patterns: Value error, pattern '(Comware'" in _refused(data)
