@@ -421,19 +421,18 @@ class SnmpHealthReader:
         free_spec = plan.numbers.get("memory_free")
         if total_spec is None or free_spec is None or "memory" in plan.numbers:
             return
-        total_values = self._values(total_spec, scalars, table)
-        free_values = self._values(free_spec, scalars, table)
-        if isinstance(total_values, str) or isinstance(free_values, str):
-            snapshot.unreadable["memory"] = "memory_total or memory_free: noSuchObject"
-            return
-        try:
-            total = sum(_number(v, total_spec.decimal_text) for v in total_values.values())
-            free = sum(_number(v, free_spec.decimal_text) for v in free_values.values())
-        except NotANumber as error:
-            snapshot.unreadable["memory"] = f"not a number: {error}"
-            return
+        readings = [self._read_source(spec, scalars, table) for spec in (total_spec, free_spec)]
+        for reading in readings:
+            if reading.why is not None:
+                snapshot.unreadable["memory"] = f"memory_total or memory_free: {reading.why}"
+                return
+        total, free = (sum(reading.values.values()) for reading in readings)
         if total <= 0:
             snapshot.unreadable["memory"] = "total memory reads 0"
+            return
+        if free > total:
+            why = f"out of range (free {free:.0f} above total {total:.0f})"
+            snapshot.unreadable["memory"] = why
             return
         snapshot.memory_ratio = (total - free) / total
 

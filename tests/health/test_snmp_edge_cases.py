@@ -223,3 +223,19 @@ def test_garbage_values_are_refused_one_by_one_and_the_rest_kept(tmp_path: Path)
     port_1 = snapshot.interfaces[0]
     assert port_1.index == 1 and port_1.in_errors is None and port_1.out_errors is not None
     assert snapshot.cpu_ratio is not None and len(snapshot.fans) == 2
+
+
+def test_free_memory_above_total_is_refused(tmp_path: Path) -> None:
+    # memAvailReal above memTotalReal would make a negative usage ratio: an agent error.
+    recordings = edited_recording(
+        "TD3000-FS1200",
+        tmp_path,
+        drop=(),
+        replace={"1.3.6.1.4.1.2021.4.6.0|": "1.3.6.1.4.1.2021.4.6.0|2|99999999"},
+    )
+    snapshot = poll("leadsec", "TD3000-FS1200", "ids", recordings)
+    assert snapshot.memory_ratio is None
+    # (The lab wobbles the free value a little around the recorded one.)
+    assert snapshot.unreadable["memory"].startswith("out of range (free ")
+    assert snapshot.unreadable["memory"].endswith(" above total 8388608)")
+    assert snapshot.cpu_ratio is not None
