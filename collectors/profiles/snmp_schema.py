@@ -193,16 +193,26 @@ class ModelsFile(_Strict):
     models: dict[str, ModelEntry] = {}
 
 
-def _where(error: dict[str, Any], prefix: tuple[str | int, ...] = ()) -> str:
-    # Pydantic puts the union member or validator name into the path; keep the TOML keys only.
-    parts = [str(p) for p in (*prefix, *error["loc"]) if not str(p).startswith(("int", "str"))]
-    key = ".".join(parts) or "(top level)"
-    message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-    return f"{key}: {message}"
+# Pydantic names the member of a union (``int``, ``constrained-str`` ...) in an error's path;
+# these are not TOML keys, so they are left out of the path a user reads.
+_TYPE_TAGS = ("int", "float", "str", "bool", "constrained-str", "list", "dict", "tuple")
+
+
+def _key(error: Any, prefix: tuple[str | int, ...]) -> str:
+    parts = [
+        str(p)
+        for p in (*prefix, *error["loc"])
+        if isinstance(p, int) or (p not in _TYPE_TAGS and "[" not in p)
+    ]
+    return ".".join(parts) or "(top level)"
 
 
 def _fail(path: str, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> None:
-    problems = "; ".join(_where(e, prefix) for e in error.errors())
+    messages: dict[str, list[str]] = {}
+    for item in error.errors():
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        messages.setdefault(_key(item, prefix), []).append(message)
+    problems = "; ".join(f"{key}: {' or '.join(dict.fromkeys(m))}" for key, m in messages.items())
     raise ProfileSchemaError(f"{path}: {problems}") from None
 
 

@@ -111,3 +111,11 @@ def test_a_pattern_that_is_no_regular_expression_is_refused() -> None:
     data = _h3c()
     data["recognition"]["sys_descr_patterns"] = ["(Comware"]
     assert "recognition.sys_descr_patterns: Value error, pattern '(Comware'" in _refused(data)
+
+
+def test_a_wrong_type_in_a_union_names_the_toml_key_once() -> None:
+    data = _h3c()
+    data["health"]["cpu"]["where"]["equals"] = [1.5]
+    message = _refused(data)
+    assert message.startswith(f"{PATH}: health.cpu.where.equals.0: Input should be")
+    assert "constrained-str" not in message and message.count("health.cpu") == 1
