@@ -114,8 +114,9 @@ def build_daemon(
 
 def run_command(args: argparse.Namespace) -> int:
     from agent.daemon import configure_logging
+    from agent.http_server import MetricsServer
     from agent.inventory import default_inventory_path, load_inventory
-    from agent.metrics import MetricsServer, build_registry
+    from agent.metrics import build_registry
     from agent.settings import load_settings, settings_path
     from agent.state import FleetState
     from agent.store import open_store
