@@ -45,6 +45,17 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices)}"
 
 
+_CLIP = 300  # characters of one part of an error line; a 5 MB value is not echoed back
+
+
+def _clip(text: str) -> str:
+    """``text``, or its start and end around a note of how much was cut (the hint that ends
+    most messages survives)."""
+    if len(text) <= _CLIP:
+        return text
+    return f"{text[:160]}…[{len(text) - 240} characters cut]…{text[-80:]}"
+
+
 @dataclass
 class _Problem:
     line: int | None
@@ -66,8 +77,8 @@ class _Checker:
     ) -> None:
         line = self.locator.line_of(location)
         parts = [f"{self.path}:{line}" if line else str(self.path)]
-        parts += [part for part in (where, field) if part]
-        parts.append(message)
+        parts += [_clip(part) for part in (where, field) if part]
+        parts.append(_clip(message))
         self.problems.append(_Problem(line, len(self.problems), ": ".join(parts)))
 
     def validate(self, model: type[BaseModel], raw: Any, location: Location, where: str) -> Any:

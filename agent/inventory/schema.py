@@ -21,6 +21,8 @@ from agent.inventory.model import AUTH_PROTOCOLS, PRIV_PROTOCOLS, SERVICES, Secr
 SECRET_SOURCES: tuple[str, ...] = ("env", "file", "credential")
 SECRET_FORMS = "{ env = ... }, { file = ... } or { credential = ... }"
 _CREDENTIAL_NAME = re.compile(r"^[A-Za-z0-9_.@:-]+$")  # a file name in $CREDENTIALS_DIRECTORY
+# A device name is a metric label, a file name in git exports and part of URLs: keep it short.
+MAX_NAME = 64
 _DEVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # safe in metrics, file names, URLs
 
 
@@ -115,6 +117,8 @@ def _services(value: Any) -> tuple[str, ...]:
 
 
 def _device_name(value: Any) -> str:
+    if isinstance(value, str) and len(value) > MAX_NAME:
+        raise _fail("bad_name", f"name longer than {MAX_NAME} characters ({len(value)})")
     if not isinstance(value, str) or not _DEVICE_NAME.match(value):
         raise _fail(
             "bad_name",
