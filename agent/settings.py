@@ -7,6 +7,8 @@ and the key, the way the inventory loader does::
     inventory = "/etc/netmon/inventory.toml"
     store_url = "postgresql+psycopg://netmon@db.example/netmon"   # default: SQLite, see db docs
     maintenance = ["h3c-s5500-02"]          # silenced devices (offline on purpose)
+    allow_unreadable_secrets = false        # true: start (or reload) even when a secret
+                                            # cannot be read; those devices show as down
 
     [metrics]
     listen = "127.0.0.1:9464"
@@ -112,6 +114,7 @@ class LicencesTable(_Table):
 class SettingsFile(_Table):
     inventory: str | None = None
     store_url: str | None = None
+    allow_unreadable_secrets: bool = False
     maintenance: list[str] = Field(default_factory=list)
     metrics: MetricsTable = Field(default_factory=MetricsTable)
     intervals: IntervalsTable = Field(default_factory=IntervalsTable)
@@ -154,6 +157,9 @@ class Settings:
     path: Path | None = None  # None: built-in defaults, no file
     inventory: Path | None = None
     store_url: str | None = None
+    # False: an inventory whose secrets cannot all be read is refused at start and on SIGHUP
+    # (else every device using one would look down: a fleet-wide false outage).
+    allow_unreadable_secrets: bool = False
     maintenance: frozenset[str] = frozenset()
     listen_host: str = "127.0.0.1"
     listen_port: int = 9464
@@ -268,6 +274,7 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         path=path,
         inventory=_relative(base, parsed.inventory) if parsed.inventory else None,
         store_url=parsed.store_url,
+        allow_unreadable_secrets=parsed.allow_unreadable_secrets,
         maintenance=frozenset(parsed.maintenance),
         listen_host=host,
         listen_port=port,
