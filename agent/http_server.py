@@ -4,7 +4,9 @@ What the page contains is ``agent.metrics``' business; this module only decides 
 at what cost to the daemon:
 
 - a fixed pool of worker threads and a short queue of accepted connections: a connection that
-  finds both full is closed at once, so a flood costs sockets, never threads or memory;
+  finds both full is closed at once, so a flood costs sockets, never threads or memory; and one
+  client address holds at most ``per_client`` of those places, so a flood from one host cannot
+  keep Prometheus (another host) from scraping;
 - one deadline per request (TLS handshake, request line and headers): a client that trickles a
   byte now and then holds its worker for ``request_timeout`` seconds at most;
 - basic auth against bcrypt hashes, with failed attempts throttled per client address (a small,
@@ -59,8 +61,9 @@ class ServerLimits:
 
     workers: int = 4  # threads answering requests
     queued: int = 16  # accepted connections waiting for a worker; more are closed at once
+    per_client: int = 3  # connections one address may have waiting or being answered
     request_timeout: float = 10.0  # handshake + request line + headers, in total
-    write_timeout: float = 30.0  # per send: a client that stops reading is dropped
+    write_timeout: float = 10.0  # per send: a client that stops reading is dropped
     free_failures: int = 5  # failed logins from one address before throttling starts
     throttle_max: float = 60.0  # longest wait imposed on an address, in seconds
     throttle_table: int = 1024  # addresses remembered; the least recently seen go first
@@ -268,6 +271,7 @@ def _handler(
             self.end_headers()
             if not head:
                 self.wfile.write(body)
+            self.server.release()  # type: ignore[attr-defined]
 
         def log_message(self, format: str, *args: Any) -> None:
             # One line per scrape would flood the journal; failures are logged at debug.
@@ -297,7 +301,10 @@ class _PooledServer(socketserver.TCPServer):
             self.address_family = socket.AF_INET6
         self.tls = tls
         self.limits = limits
-        self.rejected = 0  # connections closed because every worker and queue slot was taken
+        self.rejected = 0  # connections closed: no free place, or the address had its share
+        self._per_client: dict[str, int] = {}  # at most workers + queued entries
+        self._per_client_lock = threading.Lock()
+        self._current = threading.local()  # the address whose place this worker holds
         self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue(maxsize=limits.queued)
         super().__init__(address, handler)
         self._workers = [
@@ -316,14 +323,22 @@ class _PooledServer(socketserver.TCPServer):
         return sock, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        try:
-            self._queue.put_nowait((request, client_address))
-        except queue.Full:
+        address = str(client_address[0])
+        with self._per_client_lock:
+            held = self._per_client.get(address, 0)
+            admitted = held < self.limits.per_client
+            if admitted:
+                try:
+                    self._queue.put_nowait((request, client_address))
+                    self._per_client[address] = held + 1
+                except queue.Full:
+                    admitted = False
+        if not admitted:
             self.rejected += 1
             if self.rejected == 1 or self.rejected % 1000 == 0:
                 log.warning(
-                    "metrics listener full; closing new connections",
-                    extra={"client": str(client_address[0]), "rejected_total": self.rejected},
+                    "metrics listener busy; closing new connections",
+                    extra={"client": address, "rejected_total": self.rejected},
                 )
             self.shutdown_request(request)
 
@@ -333,12 +348,26 @@ class _PooledServer(socketserver.TCPServer):
             if item is None:
                 return
             request, client_address = item
+            self._current.address = str(client_address[0])
             try:
                 self.finish_request(request, client_address)
             except Exception:
                 self.handle_error(request, client_address)
             finally:
+                self.release()
                 self.shutdown_request(request)
+
+    def release(self) -> None:
+        """Give back the place of the request this worker answers (once; the handler calls it
+        as soon as the answer is sent, so a client's next request never finds it still held)."""
+        address = getattr(self._current, "address", None)
+        if address is None:
+            return
+        self._current.address = None
+        with self._per_client_lock:
+            held = self._per_client.pop(address, 1) - 1
+            if held > 0:
+                self._per_client[address] = held
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("metrics connection failed", extra={"client": str(client_address[0])})

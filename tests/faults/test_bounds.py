@@ -73,8 +73,9 @@ def test_gzip_only_when_the_client_accepts_it(server: MetricsServer) -> None:
 
 
 def test_slow_clients_cannot_grow_threads_or_memory() -> None:
-    """300 clients that trickle a request one byte at a time: the listener keeps its fixed
-    pool, drops each trickler at the request deadline, and answers again afterwards."""
+    """300 clients (from another loopback address) that trickle a request one byte at a time:
+    the listener keeps its fixed pool, drops each trickler at the request deadline, and goes on
+    answering a scraper on its own address during the flood."""
     limits = ServerLimits(workers=4, queued=8, request_timeout=1.5)
     server = MetricsServer(build_registry(filled_state()), "127.0.0.1", 0, limits=limits).start()
     threads_before = threading.active_count()
@@ -82,10 +83,14 @@ def test_slow_clients_cannot_grow_threads_or_memory() -> None:
     clients: list[socket.socket] = []
     try:
         for _ in range(300):
-            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock = socket.create_connection(
+                ("127.0.0.1", server.port), timeout=5, source_address=("127.0.0.2", 0)
+            )
             sock.sendall(b"GET /metrics HTTP/1.1\r\n")
             clients.append(sock)
         peak_threads = threads_before
+        # The flooding address holds at most its share: a scraper elsewhere is answered now.
+        assert request(server)[0] == 200
         deadline = time.monotonic() + 4
         while time.monotonic() < deadline:
             for sock in clients:
