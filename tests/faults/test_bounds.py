@@ -177,3 +177,19 @@ def test_the_throttle_table_is_bounded() -> None:
     assert throttle.retry_after("192.0.2.1") == 2.0
     now[0] = 2.5
     assert throttle.retry_after("192.0.2.1") == 0.0
+
+
+def test_netmon_toml_gets_the_same_limits(tmp_path: Path) -> None:
+    from agent.settings import SettingsError, load_settings
+
+    path = tmp_path / "netmon.toml"
+    path.write_text('inventory = "x.toml"\nmaintenance = ' + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path)
+    assert str(raised.value) == (
+        f"{path}:2: values nested more than 32 deep (arrays or inline tables inside each "
+        "other); refusing to read it"
+    )
+    path.write_bytes(b'inventory = "\xff"\n')
+    with pytest.raises(SettingsError, match=r"netmon\.toml:1: not UTF-8 text"):
+        load_settings(path)
