@@ -240,7 +240,8 @@ def _describe(path: Path, locator: LineLocator, exc: ValidationError) -> list[st
             key = str(loc[-1])
             parent = ".".join(str(p) for p in loc[:-1])
             known = _known_keys(loc[:-1])
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            # A huge key would make difflib slow; no real key is that long.
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) if len(key) < 100 else []
             hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
             text = f"{where}: {parent + ': ' if parent else ''}unknown key {key!r}; {hint}"
         else:
@@ -389,7 +390,7 @@ class _WebConfigChecker:
             key = key_node.value
             name = f"tls_server_config.{key}"
             if key not in _TLS_KEYS:
-                close = difflib.get_close_matches(key, _TLS_KEYS, n=1)
+                close = difflib.get_close_matches(key, _TLS_KEYS, n=1) if len(key) < 100 else []
                 hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(_TLS_KEYS)}"
                 self.problem(key_node, name, f"unknown key; {hint}")
                 continue

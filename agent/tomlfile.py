@@ -17,8 +17,9 @@ from agent.errors import NetmonError
 # tomllib (3.11) puts the position only in the message: "... (at line 5, column 10)".
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
-# A 20,000-device inventory is about 5 MB; nothing an operator writes comes near 64 MB.
-MAX_BYTES = 64 * 1024 * 1024
+# A 20,000-device inventory is about 5 MB. tomllib reads strings a character at a time (about
+# 4 s for 16 MB of one string), so the limit also bounds what a hostile file can cost.
+MAX_BYTES = 16 * 1024 * 1024
 # Tables, arrays and inline tables inside each other; netmon's own files need 4.
 MAX_DEPTH = 32
 
@@ -59,18 +60,18 @@ def read_toml(
 
 
 def _depth(data: Any) -> int:
-    """How deeply tables and arrays nest in ``data`` (iterative: no recursion to exhaust)."""
+    """How deeply tables and arrays nest in ``data`` (iterative: no recursion to exhaust; only
+    containers are visited, so the scalars of a large file cost little)."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            return deepest
-        if isinstance(value, dict):
-            stack.extend((child, depth + 1) for child in value.values())
-        elif isinstance(value, list):
-            stack.extend((child, depth + 1) for child in value)
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                return deepest
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 

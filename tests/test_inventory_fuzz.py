@@ -3,7 +3,7 @@ truncation, deep nesting, huge strings, duplicated keys, wrong types, ...) throu
 ``netmon check``'s logic. Each must end in success or a ``NetmonError`` whose message names the
 file; any other exception is a traceback an operator would see, and fails the test.
 
-Seeded and bounded: the same 520 files every run (~15 s), all listed at once when some fail.
+Seeded and bounded: the same 520 files every run (~15-25 s), all listed at once when some fail.
 A few go through the real ``netmon check`` process too; and a 20,000-device file must check in
 under 5 s (the figure itself: benchmarks/inventory.py).
 """
@@ -94,7 +94,9 @@ def deep_nesting(rng: random.Random, data: bytes) -> bytes:
 
 
 def huge_string(rng: random.Random, data: bytes) -> bytes:
-    size = rng.choice((10_000, 1_000_000, 5_000_000))
+    # Up to 6 MB (2M of a 3-byte character): beyond the biggest real inventory, and cheap
+    # enough that 520 files stay a ~20 s test. The 16 MB limit has its own test.
+    size = rng.choice((10_000, 200_000, 2_000_000))
     lines = _lines(data)
     keyed = _keyed(lines)
     if not keyed:

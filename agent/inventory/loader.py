@@ -26,6 +26,7 @@ from agent.inventory.schema import (
     DeviceTable,
     VendorTable,
     known_keys,
+    parse_address,
 )
 from agent.tomlfile import read_toml
 from collectors.profiles import DEVICE_KINDS, VendorProfile, load_profiles
@@ -40,8 +41,16 @@ def load_inventory(path: str | Path) -> Inventory:
     return _Checker(path, text, data).run()
 
 
+# difflib's cost grows with the word: a 5 MB "vendor" would take seconds. No name is longer.
+_SUGGEST_MAX = 100
+
+
 def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = (
+        difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+        if len(word) <= _SUGGEST_MAX
+        else []
+    )
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices)}"
 
 
@@ -197,7 +206,11 @@ class _Checker:
         info = profile.models.get(model)
         if info is None:
             models = ", ".join(repr(m) for m in profile.models)
-            guess = difflib.get_close_matches(model, list(profile.models), n=1)
+            guess = (
+                difflib.get_close_matches(model, list(profile.models), n=1)
+                if len(model) <= _SUGGEST_MAX
+                else []
+            )
             close = f" (did you mean {guess[0]!r}?)" if guess else ""
             self.report(
                 (*location, "model"),
@@ -237,7 +250,7 @@ class _Checker:
             else:
                 names[name] = line or 0
         try:
-            address = ipaddress.ip_address(raw.get("address"))  # type: ignore[arg-type]
+            address = parse_address(raw.get("address"))
         except ValueError:
             return
         if address in addresses:

@@ -62,6 +62,7 @@ class LineLocator:
         self._first_under: dict[Path, int] | None = None
         self._found: dict[Path, int | None] = {}  # the checker asks for the same key often
         self._assignments: dict[int, tuple[tuple[str, ...], int] | None] = {}
+        self._keyed: dict[int, dict[str, list[int]]] = {}  # section -> first key -> lines
 
     def line_of(self, path: Path) -> int | None:
         """The line that best matches ``path``: the key itself, or the closest enclosing one."""
@@ -88,7 +89,7 @@ class LineLocator:
                 rest.append(part)
             if not rest:
                 continue
-            for number in range(section.first, section.last + 1):
+            for number in self._lines_keyed(index, rest[0]):
                 line, found = self._match(number, rest)
                 if line is not None and depth + found > best_depth:
                     best_line, best_depth = line, depth + found
@@ -105,6 +106,19 @@ class LineLocator:
                 for depth in range(1, len(section.path) + 1):
                     self._first_under.setdefault(section.path[:depth], section.first)
         return self._first_under
+
+    def _lines_keyed(self, index: int, first: str) -> list[int]:
+        """The lines of section ``index`` whose key starts with ``first`` (indexed once per
+        section, so a lookup does not rescan the section's lines)."""
+        keyed = self._keyed.get(index)
+        if keyed is None:
+            keyed = self._keyed[index] = {}
+            section = self.sections[index]
+            for number in range(section.first, section.last + 1):
+                assignment = self._assignment(number)
+                if assignment is not None and assignment[0]:
+                    keyed.setdefault(assignment[0][0], []).append(number)
+        return keyed.get(first, [])
 
     def _assignment(self, number: int) -> tuple[tuple[str, ...], int] | None:
         """The key parts assigned on line ``number`` and where its value starts (cached)."""

@@ -9,6 +9,7 @@ file, line, device and field.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Annotated, Any
@@ -98,9 +99,22 @@ def _priv_protocol(value: Any) -> str:
     return _protocol(value, PRIV_PROTOCOLS, "SNMPv3 privacy")
 
 
+@functools.lru_cache(maxsize=65536)
+def _parse_text_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(value)
+
+
+def parse_address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``ipaddress.ip_address``, remembered for strings: the checker asks twice per device,
+    and it is a tenth of `netmon check`'s time on a large inventory. Raises ValueError."""
+    if isinstance(value, str):
+        return _parse_text_address(value)
+    return ipaddress.ip_address(value)
+
+
 def _address(value: Any) -> str:
     try:
-        return str(ipaddress.ip_address(value))
+        return str(parse_address(value))
     except ValueError:
         raise _fail("bad_address", f"bad address {value!r}; give an IPv4 or IPv6 address") from None
 
