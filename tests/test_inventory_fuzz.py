@@ -282,3 +282,27 @@ def test_a_20000_device_inventory_checks_in_under_5_seconds(tmp_path: Path) -> N
     assert "20000 devices" in message
     # The bound the issue sets; benchmarks/inventory.py prints the actual figure (~1.7 s).
     assert elapsed < 5.0, f"netmon check took {elapsed:.1f} s for 20,000 devices"
+
+
+def test_mutated_settings_files_give_a_clear_error_or_success(tmp_path: Path) -> None:
+    """The same mutations on deploy/netmon.toml, through the daemon's settings loader (what
+    `netmon run` and SIGHUP read)."""
+    from agent.settings import load_settings
+
+    original = (ROOT / "deploy" / "netmon.toml").read_bytes()
+    failures: list[str] = []
+    errors = 0
+    for index in range(150):
+        name, data = mutated(10_000 + index, original)
+        path = tmp_path / f"netmon-{index:03d}.toml"
+        path.write_bytes(data)
+        try:
+            load_settings(path)
+        except NetmonError as error:
+            errors += 1
+            if not str(error).startswith(str(path)):
+                failures.append(f"#{index} ({name}): does not name the file: {str(error)[:200]}")
+        except Exception as error:  # a traceback for the operator
+            failures.append(f"#{index} ({name}): {type(error).__name__}: {str(error)[:200]}")
+    assert not failures, "\n".join(failures)
+    assert errors > 50
