@@ -11,8 +11,9 @@ A collector kind is a small registration (``CollectorKind``): the health kind is
 configuration and signature kinds plug in the same way.
 
 Signals: SIGTERM/SIGINT stop scheduling and drain the runs in flight; SIGHUP reloads the
-inventory (a bad one is refused, the old one keeps running). With ``$NOTIFY_SOCKET`` set
-(systemd ``Type=notify``), READY=1, WATCHDOG=1 and STOPPING=1 are sent.
+inventory and netmon.toml together (anything invalid is refused, the old ones keep running).
+With ``$NOTIFY_SOCKET`` set (systemd ``Type=notify``), READY=1, WATCHDOG=1 and STOPPING=1 are
+sent.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.errors import NetmonError
@@ -251,7 +252,19 @@ class Schedule:
     first_run_spread: float | None = None  # default: each kind's interval (capped at 60 s)
 
 
-DeviceSource = Callable[[], Sequence["Device"]]
+@dataclass(frozen=True)
+class Reloaded:
+    """What a reload read (inventory and netmon.toml together): the devices, the schedule and
+    maintenance list to apply (None: unchanged), and more to say in the log line."""
+
+    devices: Sequence[Device]
+    schedule: Schedule | None = None
+    maintenance: frozenset[str] | None = None
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Returns the devices alone (inventory only) or a Reloaded; raises NetmonError to refuse.
+DeviceSource = Callable[[], "Sequence[Device] | Reloaded"]
 
 
 class Daemon:
@@ -427,33 +440,67 @@ class Daemon:
 
     # -- reload ------------------------------------------------------------------------------
     def reload(self) -> bool:
-        """Load the inventory again; a bad one is refused and the running one stays."""
+        """Load the inventory (and, through ``reload_devices``, netmon.toml) again; anything
+        invalid is refused and the running configuration stays."""
         if self.reload_devices is None:
             log.warning("reload requested, but there is nothing to reload from")
             return False
         try:
-            new = list(self.reload_devices())
+            result = self.reload_devices()
         except NetmonError as error:
             log.error(
-                "new inventory refused; keeping the running one",
+                "new inventory or settings refused; keeping the running ones",
                 extra={"problems": str(error).splitlines()},
             )
             return False
+        reloaded = result if isinstance(result, Reloaded) else Reloaded(list(result))
+        new = list(reloaded.devices)
         new_names = {d.name for d in new}
         gone = [name for name in self.devices if name not in new_names]
         added = [d.name for d in new if d.name not in self.devices]
+        changed = [
+            d.name
+            for d in new
+            if d.name in self.devices
+            and replace(d, line=None) != replace(self.devices[d.name], line=None)
+        ]
         for name in gone:
             self._remove_jobs(name)
             for kind in self.kinds:
                 self.backoffs.pop((kind, name), None)
         self.devices = {d.name: d for d in new}
         self.state.set_devices(new)
-        for name in added:
+        if reloaded.maintenance is not None:
+            self.state.set_maintenance(reloaded.maintenance)
+        rescheduled = reloaded.schedule is not None and self._apply_schedule(reloaded.schedule)
+        for name in added if not rescheduled else ():
             self._add_jobs(name)
         if self.on_devices is not None:
             future = asyncio.get_running_loop().run_in_executor(self._writer, self.on_devices, new)
             future.add_done_callback(_log_sync_failure)
-        log.info("inventory reloaded", extra={"devices": len(new), "added": added, "removed": gone})
+        log.info(
+            "configuration reloaded",
+            extra={
+                "devices": len(new),
+                "added": added,
+                "removed": gone,
+                "changed": changed,
+                **reloaded.changes,
+            },
+        )
+        return True
+
+    def _apply_schedule(self, schedule: Schedule) -> bool:
+        """Use ``schedule`` from now on; True when every device's jobs were re-added."""
+        old, self.schedule = self.schedule, schedule
+        self.state.set_intervals({k: schedule.intervals[k] for k in self.kinds})
+        for (kind, _name), backoff in self.backoffs.items():
+            backoff.interval = schedule.intervals[kind]
+            backoff.cap = max(schedule.backoff_max, backoff.interval)
+        if (old.intervals, old.jitter) == (schedule.intervals, schedule.jitter):
+            return False
+        for name in self.devices:
+            self._add_jobs(name)  # replace_existing: the new interval and jitter
         return True
 
     # -- running until told to stop --------------------------------------------------------

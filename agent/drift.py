@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from agent.errors import NetmonError
+from agent.privatefiles import UMASK, make_private_dir, write_private
 from agent.store import repository as repo
 from agent.store.engine import Store
 from agent.store.models import ConfigVersion, Device
@@ -355,7 +356,13 @@ def _git(directory: Path, *args: str, env: dict[str, str] | None = None) -> str:
     ]  # fmt: skip
     try:
         done = subprocess.run(
-            command, cwd=directory, env=env, capture_output=True, text=True, check=True
+            command,
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            umask=UMASK,  # the repository git creates is private like its texts
         )
     except subprocess.CalledProcessError as error:
         detail = (error.stderr or error.stdout or "").strip().splitlines()
@@ -373,7 +380,7 @@ def export_git(store: Store, directory: Path) -> int:
         raise DriftError("the git export needs the `git` command (Debian package git)")
     directory = Path(directory)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_private_dir(directory)
     except OSError as error:
         raise DriftError(f"cannot create {directory}: {error.strerror}") from None
     if not (directory / ".git").exists():
@@ -392,7 +399,7 @@ def export_git(store: Store, directory: Path) -> int:
     pending.sort(key=lambda item: (item[0], item[1], item[2]))
     for collected_at, name, sequence, sha256, text in pending:
         file_name = _safe_file_name(name)
-        (directory / file_name).write_text(text, encoding="utf-8")
+        write_private(directory / file_name, text)
         _git(directory, "add", "--", file_name)
         stamp = collected_at.astimezone(UTC).isoformat()
         env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}

@@ -4,32 +4,25 @@
 view of the in-memory state, so a scrape costs a few milliseconds and never touches the
 database. A value that was not read has no series (never a 0 that would look like a reading).
 
-``MetricsServer`` serves it over HTTP from a background thread, with optional TLS and basic
-auth configured the way Prometheus' own web-config file does (``agent.settings.WebConfig``).
+``agent.http_server.MetricsServer`` serves it over HTTP (bounded pool, timeouts, TLS, basic
+auth, gzip).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import logging
-import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from agent.errors import NetmonError
+# The HTTP listener lives in agent.http_server; these names stay importable from here.
+from agent.http_server import MetricsServer, MetricsServerError, tls_context
 
 if TYPE_CHECKING:
-    from agent.settings import WebConfig
     from agent.state import DeviceView, FleetState
 
 log = logging.getLogger(__name__)
@@ -347,178 +340,7 @@ def build_registry(state: FleetState, version: str | None = None) -> CollectorRe
     return registry
 
 
-# -- HTTP ------------------------------------------------------------------------------------
-class MetricsServerError(NetmonError):
-    pass
-
-
-class _BasicAuth:
-    """Checks basic-auth credentials against bcrypt hashes. bcrypt is slow on purpose (tens
-    of ms), so a credential that passed once is remembered by its SHA-256 for later scrapes."""
-
-    def __init__(self, users: dict[str, str]) -> None:
-        self.users = users
-        self._good: set[bytes] = set()
-        self._lock = threading.Lock()
-
-    def allows(self, header: str | None) -> bool:
-        if not self.users:
-            return True
-        if not header or not header.startswith("Basic "):
-            return False
-        try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        hashed = self.users.get(user)
-        if hashed is None:
-            return False
-        key = hashlib.sha256(f"{user}\0{password}\0{hashed}".encode()).digest()
-        with self._lock:
-            if any(hmac.compare_digest(key, good) for good in self._good):
-                return True
-        import bcrypt
-
-        try:
-            ok = bcrypt.checkpw(password.encode(), hashed.encode())
-        except ValueError:
-            return False
-        if ok:
-            with self._lock:
-                self._good.add(key)
-        return ok
-
-
-def _handler(registry: CollectorRegistry, auth: _BasicAuth) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "netmon"
-        sys_version = ""
-
-        def do_GET(self) -> None:
-            if not auth.allows(self.headers.get("Authorization")):
-                self._reply(
-                    401,
-                    b"Unauthorized\n",
-                    "text/plain; charset=utf-8",
-                    {"WWW-Authenticate": 'Basic realm="netmon"'},
-                )
-                return
-            path = self.path.split("?", 1)[0]
-            if path == "/metrics":
-                self._reply(200, generate_latest(registry), CONTENT_TYPE_LATEST)
-            elif path == "/":
-                self._reply(
-                    200,
-                    b'<html><body><a href="/metrics">netmon metrics</a></body></html>\n',
-                    "text/html; charset=utf-8",
-                )
-            else:
-                self._reply(404, b"Not found\n", "text/plain; charset=utf-8")
-
-        def _reply(
-            self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # One line per scrape would flood the journal; failures are logged at debug.
-            log.debug(
-                "metrics request",
-                extra={"client": self.client_address[0], "request": format % args},
-            )
-
-    return Handler
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: Any, tls: ssl.SSLContext | None):
-        import socket
-
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.tls = tls
-        super().__init__(address, handler)
-
-    def get_request(self) -> tuple[Any, Any]:
-        sock, address = super().get_request()
-        if self.tls is not None:
-            # The handshake happens in the request's own thread (do_handshake_on_connect
-            # on first read), so one slow client cannot stall the accept loop.
-            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("metrics connection failed", extra={"client": str(client_address[0])})
-
-
-def tls_context(web: WebConfig) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = (
-        ssl.TLSVersion.TLSv1_3 if web.min_version == "TLS13" else ssl.TLSVersion.TLSv1_2
-    )
-    try:
-        context.load_cert_chain(str(web.cert_file), str(web.key_file))
-        if web.client_ca_file is not None:
-            context.load_verify_locations(str(web.client_ca_file))
-    except (OSError, ssl.SSLError) as error:
-        raise MetricsServerError(
-            f"{web.path}: cannot load the TLS certificate or key: {error}"
-        ) from None
-    if web.client_auth_type == "RequireAndVerifyClientCert":
-        context.verify_mode = ssl.CERT_REQUIRED
-    elif web.client_auth_type == "VerifyClientCertIfGiven":
-        context.verify_mode = ssl.CERT_OPTIONAL
-    return context
-
-
-class MetricsServer:
-    """The /metrics listener, in a background thread."""
-
-    def __init__(
-        self, registry: CollectorRegistry, host: str, port: int, web: WebConfig | None = None
-    ) -> None:
-        from agent.settings import WebConfig
-
-        web = web or WebConfig()
-        tls = tls_context(web) if web.tls else None
-        auth = _BasicAuth({user.name: user.bcrypt_hash for user in web.users})
-        try:
-            self._server = _Server((host, port), _handler(registry, auth), tls)
-        except OSError as error:
-            raise MetricsServerError(
-                f"cannot listen for /metrics on {host}:{port}: {error.strerror}"
-            ) from None
-        self.scheme = "https" if tls else "http"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="netmon-metrics", daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        host = str(self._server.server_address[0])
-        shown = f"[{host}]" if ":" in host else host
-        return f"{self.scheme}://{shown}:{self.port}/metrics"
-
-    def start(self) -> MetricsServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+__all__ = ["FleetCollector", "MetricsServer", "MetricsServerError", "build_registry", "tls_context"]
 
 
 def _sessions_limit(vendor: str, model: str) -> int | None:

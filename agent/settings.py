@@ -7,6 +7,8 @@ and the key, the way the inventory loader does::
     inventory = "/etc/netmon/inventory.toml"
     store_url = "postgresql+psycopg://netmon@db.example/netmon"   # default: SQLite, see db docs
     maintenance = ["h3c-s5500-02"]          # silenced devices (offline on purpose)
+    allow_unreadable_secrets = false        # true: start (or reload) even when a secret
+                                            # cannot be read; those devices show as down
 
     [metrics]
     listen = "127.0.0.1:9464"
@@ -112,6 +114,7 @@ class LicencesTable(_Table):
 class SettingsFile(_Table):
     inventory: str | None = None
     store_url: str | None = None
+    allow_unreadable_secrets: bool = False
     maintenance: list[str] = Field(default_factory=list)
     metrics: MetricsTable = Field(default_factory=MetricsTable)
     intervals: IntervalsTable = Field(default_factory=IntervalsTable)
@@ -154,6 +157,9 @@ class Settings:
     path: Path | None = None  # None: built-in defaults, no file
     inventory: Path | None = None
     store_url: str | None = None
+    # False: an inventory whose secrets cannot all be read is refused at start and on SIGHUP
+    # (else every device using one would look down: a fleet-wide false outage).
+    allow_unreadable_secrets: bool = False
     maintenance: frozenset[str] = frozenset()
     listen_host: str = "127.0.0.1"
     listen_port: int = 9464
@@ -234,7 +240,8 @@ def _describe(path: Path, locator: LineLocator, exc: ValidationError) -> list[st
             key = str(loc[-1])
             parent = ".".join(str(p) for p in loc[:-1])
             known = _known_keys(loc[:-1])
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            # A huge key would make difflib slow; no real key is that long.
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) if len(key) < 100 else []
             hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
             text = f"{where}: {parent + ': ' if parent else ''}unknown key {key!r}; {hint}"
         else:
@@ -268,6 +275,7 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         path=path,
         inventory=_relative(base, parsed.inventory) if parsed.inventory else None,
         store_url=parsed.store_url,
+        allow_unreadable_secrets=parsed.allow_unreadable_secrets,
         maintenance=frozenset(parsed.maintenance),
         listen_host=host,
         listen_port=port,
@@ -382,7 +390,7 @@ class _WebConfigChecker:
             key = key_node.value
             name = f"tls_server_config.{key}"
             if key not in _TLS_KEYS:
-                close = difflib.get_close_matches(key, _TLS_KEYS, n=1)
+                close = difflib.get_close_matches(key, _TLS_KEYS, n=1) if len(key) < 100 else []
                 hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(_TLS_KEYS)}"
                 self.problem(key_node, name, f"unknown key; {hint}")
                 continue

@@ -75,6 +75,7 @@ def _running_lab(lab_dir: Path) -> bool:
 def demo_command(args: argparse.Namespace) -> int:
     from agent.commands.run import build_daemon
     from agent.daemon import configure_logging
+    from agent.http_server import MetricsServer
     from agent.inventory import default_inventory_path, load_inventory
     from agent.lab.lab import (
         DEFAULT_SNMP_PORT,
@@ -83,7 +84,7 @@ def demo_command(args: argparse.Namespace) -> int:
         LabThread,
         default_lab_dir,
     )
-    from agent.metrics import MetricsServer, build_registry
+    from agent.metrics import build_registry
     from agent.settings import Settings
     from agent.state import FleetState
     from agent.store import default_state_dir, open_store

@@ -1,8 +1,9 @@
 """``netmon run``: the polling daemon (systemd's ``netmon.service`` runs this).
 
 Reads the daemon's configuration (``--config``, else /etc/netmon/netmon.toml when present, else
-the defaults), checks the inventory and the store before anything is scheduled, serves
-``/metrics`` and polls until SIGTERM. SIGHUP reloads the inventory.
+the defaults), checks the inventory (its secrets included) and the store before anything is
+scheduled, serves ``/metrics`` and polls until SIGTERM. SIGHUP reloads netmon.toml and the
+inventory together (``agent.reload``): anything invalid is refused and the running ones stay.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agent.daemon import CollectorKind, Daemon
+    from agent.daemon import CollectorKind, Daemon, DeviceSource, Reloaded
     from agent.inventory import Device
     from agent.settings import Settings
     from agent.state import FleetState
@@ -29,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="run the polling daemon and serve /metrics",
         description="Poll every inventory device on its schedule, keep results in the store, "
-        "serve Prometheus metrics. SIGTERM stops it cleanly; SIGHUP reloads the inventory.",
+        "serve Prometheus metrics. SIGTERM stops it cleanly; SIGHUP reloads netmon.toml and "
+        "the inventory.",
     )
     parser.add_argument(
         "--config",
@@ -84,18 +86,12 @@ def build_daemon(
     devices: Sequence[Device],
     state: FleetState,
     store: Store | None,
-    reload_devices: Callable[[], Sequence[Device]] | None,
+    reload_devices: DeviceSource | None,
 ) -> Daemon:
-    from agent.daemon import Daemon, Schedule, sync_store_devices
+    from agent.daemon import Daemon, sync_store_devices
+    from agent.reload import schedule_of
 
-    schedule = Schedule(
-        intervals=settings.intervals,
-        jitter=settings.jitter,
-        snmp_concurrency=settings.snmp_concurrency,
-        ssh_concurrency=settings.ssh_concurrency,
-        job_timeout=settings.job_timeout,
-        backoff_max=settings.backoff_max,
-    )
+    schedule = schedule_of(settings)
     state.set_maintenance(settings.maintenance)
     unknown = sorted(settings.maintenance - {d.name for d in devices})
     if unknown:
@@ -113,31 +109,42 @@ def build_daemon(
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from agent.daemon import configure_logging
-    from agent.inventory import default_inventory_path, load_inventory
-    from agent.metrics import MetricsServer, build_registry
-    from agent.settings import load_settings, settings_path
+    from agent.daemon import Reloaded, configure_logging
+    from agent.http_server import MetricsServer
+    from agent.metrics import build_registry
+    from agent.reload import load_configuration, schedule_of, settings_changes, warn_unreadable
+    from agent.settings import settings_path
     from agent.state import FleetState
     from agent.store import open_store
 
     configure_logging(getattr(logging, args.log_level.upper()))
-    settings = load_settings(settings_path(args.config))
-    inventory_path = args.inventory or settings.inventory or default_inventory_path()
-    inventory = load_inventory(inventory_path)
+    config_path = settings_path(args.config)
+    current = load_configuration(config_path, args.inventory)
+    warn_unreadable(current)
+    settings = current.settings
     store = open_store(settings.store_url)
     state = FleetState()
     server = MetricsServer(
         build_registry(state), settings.listen_host, settings.listen_port, settings.web
     )
 
-    def reload_devices() -> Sequence[Device]:
-        return load_inventory(inventory_path).devices
+    def reload_configuration() -> Reloaded:
+        nonlocal current
+        new = load_configuration(config_path, args.inventory)
+        warn_unreadable(new)
+        changes = settings_changes(current, new)
+        current = new
+        return Reloaded(new.devices, schedule_of(new.settings), new.settings.maintenance, changes)
 
-    daemon = build_daemon(settings, inventory.devices, state, store, reload_devices)
+    daemon = build_daemon(settings, current.devices, state, store, reload_configuration)
     server.start()
     log.info(
         "serving metrics",
-        extra={"url": server.url, "store": store.location, "inventory": str(inventory_path)},
+        extra={
+            "url": server.url,
+            "store": store.location,
+            "inventory": str(current.inventory_path),
+        },
     )
     try:
         asyncio.run(daemon.serve())

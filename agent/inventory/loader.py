@@ -26,6 +26,7 @@ from agent.inventory.schema import (
     DeviceTable,
     VendorTable,
     known_keys,
+    parse_address,
 )
 from agent.tomlfile import read_toml
 from collectors.profiles import DEVICE_KINDS, VendorProfile, load_profiles
@@ -40,9 +41,28 @@ def load_inventory(path: str | Path) -> Inventory:
     return _Checker(path, text, data).run()
 
 
+# difflib's cost grows with the word: a 5 MB "vendor" would take seconds. No name is longer.
+_SUGGEST_MAX = 100
+
+
 def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = (
+        difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+        if len(word) <= _SUGGEST_MAX
+        else []
+    )
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices)}"
+
+
+_CLIP = 300  # characters of one part of an error line; a 5 MB value is not echoed back
+
+
+def _clip(text: str) -> str:
+    """``text``, or its start and end around a note of how much was cut (the hint that ends
+    most messages survives)."""
+    if len(text) <= _CLIP:
+        return text
+    return f"{text[:160]}…[{len(text) - 240} characters cut]…{text[-80:]}"
 
 
 @dataclass
@@ -66,8 +86,8 @@ class _Checker:
     ) -> None:
         line = self.locator.line_of(location)
         parts = [f"{self.path}:{line}" if line else str(self.path)]
-        parts += [part for part in (where, field) if part]
-        parts.append(message)
+        parts += [_clip(part) for part in (where, field) if part]
+        parts.append(_clip(message))
         self.problems.append(_Problem(line, len(self.problems), ": ".join(parts)))
 
     def validate(self, model: type[BaseModel], raw: Any, location: Location, where: str) -> Any:
@@ -186,7 +206,11 @@ class _Checker:
         info = profile.models.get(model)
         if info is None:
             models = ", ".join(repr(m) for m in profile.models)
-            guess = difflib.get_close_matches(model, list(profile.models), n=1)
+            guess = (
+                difflib.get_close_matches(model, list(profile.models), n=1)
+                if len(model) <= _SUGGEST_MAX
+                else []
+            )
             close = f" (did you mean {guess[0]!r}?)" if guess else ""
             self.report(
                 (*location, "model"),
@@ -226,7 +250,7 @@ class _Checker:
             else:
                 names[name] = line or 0
         try:
-            address = ipaddress.ip_address(raw.get("address"))  # type: ignore[arg-type]
+            address = parse_address(raw.get("address"))
         except ValueError:
             return
         if address in addresses:

@@ -54,15 +54,32 @@ class LineLocator:
                 current = parts
             start = number
         self.sections.append(_Section(current, start, len(self.lines)))
+        # Section indexes by exact path, so a lookup visits only the sections that can hold
+        # the key (a 20,000-device file would otherwise cost a scan of every section per key).
+        self._by_path: dict[Path, list[int]] = {}
+        for index, section in enumerate(self.sections):
+            self._by_path.setdefault(section.path, []).append(index)
+        self._first_under: dict[Path, int] | None = None
+        self._found: dict[Path, int | None] = {}  # the checker asks for the same key often
+        self._assignments: dict[int, tuple[tuple[str, ...], int] | None] = {}
+        self._keyed: dict[int, dict[str, list[int]]] = {}  # section -> first key -> lines
 
     def line_of(self, path: Path) -> int | None:
         """The line that best matches ``path``: the key itself, or the closest enclosing one."""
+        path = tuple(path)
+        if path not in self._found:
+            self._found[path] = self._line_of(path)
+        return self._found[path]
+
+    def _line_of(self, path: Path) -> int | None:
         best_line: int | None = None
         best_depth = -1
-        for section in self.sections:
+        candidates = sorted(
+            index for depth in range(len(path) + 1) for index in self._by_path.get(path[:depth], ())
+        )
+        for index in candidates:
+            section = self.sections[index]
             depth = len(section.path)
-            if tuple(path[:depth]) != section.path:
-                continue
             if depth > best_depth and (depth or not path):
                 best_line, best_depth = section.first, depth
             rest: list[str] = []
@@ -72,28 +89,57 @@ class LineLocator:
                 rest.append(part)
             if not rest:
                 continue
-            for number in range(section.first, section.last + 1):
+            for number in self._lines_keyed(index, rest[0]):
                 line, found = self._match(number, rest)
                 if line is not None and depth + found > best_depth:
                     best_line, best_depth = line, depth + found
-        if best_line is None:
+        if best_line is None and path:
             # Only sub-tables name it, e.g. `[vendors.cisco.snmp]` for ("vendors", "cisco").
-            for section in self.sections:
-                if path and section.path[: len(path)] == tuple(path):
-                    return section.first
+            return self._first_section_under().get(path)
         return best_line
+
+    def _first_section_under(self) -> dict[Path, int]:
+        """Path prefix -> header line of the first section inside it (built once, on need)."""
+        if self._first_under is None:
+            self._first_under = {}
+            for section in self.sections:
+                for depth in range(1, len(section.path) + 1):
+                    self._first_under.setdefault(section.path[:depth], section.first)
+        return self._first_under
+
+    def _lines_keyed(self, index: int, first: str) -> list[int]:
+        """The lines of section ``index`` whose key starts with ``first`` (indexed once per
+        section, so a lookup does not rescan the section's lines)."""
+        keyed = self._keyed.get(index)
+        if keyed is None:
+            keyed = self._keyed[index] = {}
+            section = self.sections[index]
+            for number in range(section.first, section.last + 1):
+                assignment = self._assignment(number)
+                if assignment is not None and assignment[0]:
+                    keyed.setdefault(assignment[0][0], []).append(number)
+        return keyed.get(first, [])
+
+    def _assignment(self, number: int) -> tuple[tuple[str, ...], int] | None:
+        """The key parts assigned on line ``number`` and where its value starts (cached)."""
+        if number not in self._assignments:
+            match = _ASSIGNMENT.match(self.lines[number - 1])
+            self._assignments[number] = (
+                None if match is None else (_key_parts(match.group(1)), match.end())
+            )
+        return self._assignments[number]
 
     def _match(self, number: int, rest: list[str]) -> tuple[int | None, int]:
         """How many leading parts of ``rest`` the key on line ``number`` names."""
-        match = _ASSIGNMENT.match(self.lines[number - 1])
-        if not match:
+        assignment = self._assignment(number)
+        if assignment is None:
             return None, 0
-        keys = _key_parts(match.group(1))
+        keys, end = assignment
         if tuple(rest[: len(keys)]) != keys:
             return None, 0
         found = len(keys)
         # An inline table on the same line: `snmp = { port = 70000 }`.
-        tail = self.lines[number - 1][match.end() :]
+        tail = self.lines[number - 1][end:]
         for part in rest[found:]:
             if not re.search(rf"(?:^|[{{,\s])\"?{re.escape(part)}\"?\s*=", tail):
                 break

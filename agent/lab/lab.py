@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.errors import NetmonError
 from agent.lab.device import Fault, LabCredentials, SimulatedDevice
+from agent.privatefiles import write_private
 
 if TYPE_CHECKING:
     from agent.inventory import Device, Inventory
@@ -190,7 +191,8 @@ class Lab:
             "credentials": asdict(self.credentials),
             "devices": [asdict(e) for e in self.endpoints()],
         }
-        (lab_dir / "lab.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+        # 0600: it holds the lab's credentials.
+        write_private(lab_dir / "lab.json", json.dumps(state, indent=2))
 
     async def _handle_control(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

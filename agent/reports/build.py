@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import NetmonError
+from agent.privatefiles import make_private_dir, write_private
 from agent.reports import FORMATS, REPORT_KINDS, daily, maintenance, monthly, upgrades
 from agent.reports.data import ReportData, load_report_data
 from agent.reports.document import Document
@@ -59,22 +60,22 @@ def write_document(
         if fmt == "docx":
             from agent.reports.render_docx import render_docx
 
-            out.write_bytes(render_docx(document, generated_at))
+            write_private(out, render_docx(document, generated_at))
         elif fmt == "html":
             from agent.reports.render_html import render_html
 
-            out.write_text(render_html(document), encoding="utf-8")
+            write_private(out, render_html(document))
         else:
             from agent.reports.render_md import render_markdown
 
             assets_dir = f"{out.stem}_files"
             text, assets = render_markdown(document, assets_dir)
             if assets:
-                (out.parent / assets_dir).mkdir(exist_ok=True)
+                make_private_dir(out.parent / assets_dir)
             for name, png in assets.items():
-                (out.parent / name).write_bytes(png)
+                write_private(out.parent / name, png)
                 written.append(out.parent / name)
-            out.write_text(text, encoding="utf-8")
+            write_private(out, text)
     except OSError as error:
         raise ReportError(f"cannot write {out}: {error.strerror}") from None
     return written
