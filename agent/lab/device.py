@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import threading
 import time
 import tomllib
@@ -256,7 +257,7 @@ class SimulatedDevice:
         override = self._override(oid)
         if override is not None:
             if recorded.tag == TAG_OCTET_STRING:
-                return RecordedValue(recorded.tag, str(override).encode())
+                return RecordedValue(recorded.tag, _with_number(recorded.value, override))
             return RecordedValue(recorded.tag, override)
         elapsed = time.time() - self.started_at
         if oid == SYS_UPTIME:
@@ -271,11 +272,11 @@ class SimulatedDevice:
             return RecordedValue(recorded.tag, (base + int(rate * elapsed)) % modulus)
         amplitude = self.behaviour.moving.get(oid)
         if amplitude and _is_number(recorded.value):
-            base = int(recorded.value)
+            base = _number_of(recorded.value)
             wobble = round(amplitude * math.sin(elapsed / 7.0))
             moved = max(0, base + wobble)
-            if recorded.tag == TAG_OCTET_STRING:  # a number printed as text (e.g. net-snmp extend)
-                return RecordedValue(recorded.tag, str(moved).encode())
+            if recorded.tag == TAG_OCTET_STRING:  # a number printed as text ("123", "mem:41%")
+                return RecordedValue(recorded.tag, _with_number(recorded.value, moved))
             return RecordedValue(recorded.tag, moved)
         return recorded
 
@@ -293,7 +294,14 @@ class SimulatedDevice:
         if current is None:
             raise KeyError(f"{self.model} recording has no {format_oid(oid)} for metric {name!r}")
         value = current.value
+        if isinstance(value, bytes) and _is_number(value):
+            return _number_of(value)  # "23%" on the wire is 23 in the CLI's "23%"
         return value.decode() if isinstance(value, bytes) else value
+
+
+# A number printed as text, with the decorations real agents add: a "label:" before, a "%"
+# after (Venustech cpuUsage "23%", memUsage "mem:41%").
+_DECORATED_NUMBER = re.compile(r"(\s*(?:[A-Za-z][\w ]*:)?\s*)(\d+)(\s*%?\s*)")
 
 
 def _is_number(value: str | bytes | int) -> bool:
@@ -302,7 +310,26 @@ def _is_number(value: str | bytes | int) -> bool:
     if isinstance(value, int):
         return True
     text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
-    return text.strip().isdigit()
+    return _DECORATED_NUMBER.fullmatch(text) is not None
+
+
+def _number_of(value: str | bytes | int) -> int:
+    if isinstance(value, int):
+        return value
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    match = _DECORATED_NUMBER.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a number")
+    return int(match.group(2))
+
+
+def _with_number(recorded: str | bytes | int, number: int | str) -> bytes:
+    """``number`` as text, in the recorded value's decoration when it has one."""
+    if isinstance(recorded, bytes):
+        match = _DECORATED_NUMBER.fullmatch(recorded.decode("ascii", "replace"))
+        if match is not None:
+            return f"{match.group(1)}{number}{match.group(3)}".encode()
+    return str(number).encode()
 
 
 @dataclass(frozen=True)

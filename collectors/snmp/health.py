@@ -7,6 +7,7 @@ noSuchObject, no rows, not a number, unknown state ...) and the rest of the snap
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -50,6 +51,12 @@ class NotANumber(ValueError):
     pass
 
 
+# A number sent as text: "45", "45.5", "45%", "cpu: 45 %" (Venustech sends percentages so).
+# The label and the percent sign are the only decorations accepted, so any other text is
+# still "not a number" rather than a guess.
+_NUMBER_TEXT = re.compile(r"\s*(?:[A-Za-z][\w ]*:)?\s*(-?\d+(?:\.\d+)?)\s*%?\s*")
+
+
 def _number(value: Any, decimal_text: bool = False) -> float:
     if isinstance(value, bool) or value is None:
         raise NotANumber(repr(value))
@@ -57,9 +64,12 @@ def _number(value: Any, decimal_text: bool = False) -> float:
         return float(value)
     if isinstance(value, bytes) and decimal_text:
         try:
-            return float(value.decode("ascii").strip())
-        except (UnicodeDecodeError, ValueError):
-            raise NotANumber(repr(value)) from None
+            match = _NUMBER_TEXT.fullmatch(value.decode("ascii"))
+        except UnicodeDecodeError:
+            match = None
+        if match is None:
+            raise NotANumber(repr(value))
+        return float(match.group(1))
     raise NotANumber(f"{type(value).__name__} {value!r}")
 
 

@@ -134,8 +134,10 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
     if aggregate not in ("max", "mean", "first"):
         raise ValueError(f"aggregate {aggregate!r} is not max, mean or first")
     value_format = entry.get("value_format", "integer")
-    if value_format not in ("integer", "decimal-text"):
-        raise ValueError(f"value_format {value_format!r} is not integer or decimal-text")
+    if value_format not in ("integer", "decimal-text", "percent-text"):
+        raise ValueError(
+            f"value_format {value_format!r} is not integer, decimal-text or percent-text"
+        )
     return NumberSpec(
         name=name,
         oid=oid,
@@ -144,7 +146,7 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
         aggregate=aggregate,
         scale=float(entry.get("scale", 1)),
         unit=str(entry.get("unit", "")),
-        decimal_text=value_format == "decimal-text",
+        decimal_text=value_format in ("decimal-text", "percent-text"),
         counter=bool(entry.get("counter", False)),
         name_column=_oid_or_none(entry, "name_column"),
     )

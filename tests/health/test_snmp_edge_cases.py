@@ -31,7 +31,7 @@ CREDENTIALS = LabCredentials()
 H3C_CPU = "1.3.6.1.4.1.25506.2.6.1.1.1.1.6."
 H3C_ERROR_STATUS = "1.3.6.1.4.1.25506.2.6.1.1.1.1.19."
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6."
-TOPSEC_CPU = "1.3.6.1.4.1.14331.5.5.1.4.2.0"
+TOPSEC_CPU = "1.3.6.1.4.1.14331.5.5.1.4.5.0"  # TOS CPU [fygroup-topsec-firewall]
 
 
 def edited_recording(
