@@ -171,7 +171,10 @@ class Entity:
     contained_in: int = 0
 
 
-def entity_section(entities: Iterable[Entity], source: str) -> Section:
+def entity_section(
+    entities: Iterable[Entity], source: str, serials: dict[int, str] | None = None
+) -> Section:
+    """``serials``: entPhysicalSerialNum(11) of the rows that have one (the chassis)."""
     s = Section(source)
     rows = list(entities)
     for column, pick in (
@@ -183,7 +186,17 @@ def entity_section(entities: Iterable[Entity], source: str) -> Section:
         for e in rows:
             tag, value = pick(e)
             s.add(f"{ENT_PHYSICAL}.{column}.{e.index}", tag, value)
+    for index, serial in (serials or {}).items():
+        s.add(f"{ENT_PHYSICAL}.11.{index}", "4", serial)
     return s
+
+
+def chassis_serial(prefix: str, rnd: random.Random) -> str:
+    """An invented serial number (format unverified: assumed), drawn from a copy of ``rnd`` so
+    that the recording's other values stay as they were."""
+    own = random.Random()
+    own.setstate(rnd.getstate())
+    return prefix + "".join(own.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(12))
 
 
 # Standard rows every security appliance recording carries (indexes used by the profiles).
@@ -328,7 +341,9 @@ def h3c_health(rnd: random.Random) -> list[Section]:
         H3C_ENTITIES,
         "ENTITY-MIB entPhysicalTable; row layout (chassis, board, 2 fans, 2 PSUs) "
         "unverified: assumed from Zabbix's 'HP Comware HH3C by SNMP' template, which finds fans "
-        "and PSUs by entPhysicalClass 7 / 6",
+        "and PSUs by entPhysicalClass 7 / 6; entPhysicalSerialNum(11) of the chassis "
+        "[rfc6933-entity-mib], serial format unverified: assumed",
+        serials={1: chassis_serial("210235A", rnd)},
     )
     ext = Section(
         "HH3C-ENTITY-EXT-MIB hh3cEntityExtStateTable indexed by entPhysicalIndex: CpuUsage(6) "
@@ -357,7 +372,10 @@ def huawei_health(rnd: random.Random) -> list[Section]:
             Entity(HW_BOARD, "MPU Board 0", CLASS_MODULE, 16777216),
         ),
         "ENTITY-MIB entPhysicalTable; chassis 16777216 unverified: assumed from Huawei's "
-        "index scheme, MPU 67108873 as in public S5700 monitoring code",
+        "index scheme, MPU 67108873 as in public S5700 monitoring code; "
+        "entPhysicalSerialNum(11) of the chassis [rfc6933-entity-mib], format unverified: "
+        "assumed",
+        serials={16777216: chassis_serial("2102", rnd)},
     )
     state = Section(
         "HUAWEI-ENTITY-EXTENT-MIB hwEntityStateTable by entPhysicalIndex: hwEntityCpuUsage(5) "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -134,6 +135,7 @@ class SnmpHealthReader:
         if plan.disk is not None:
             self._apply_disk(snapshot, plan, table)
         self._memory_from_total_free(snapshot, plan, scalars, table)
+        self._serial(snapshot, plan, table)
         return snapshot
 
     # -- fetching ----------------------------------------------------------------------
@@ -163,6 +165,16 @@ class SnmpHealthReader:
             detected_model=seen.model,
             mismatch=mismatch(vendor, model, seen),
         )
+
+    def _serial(self, snapshot: HealthSnapshot, plan: HealthPlan, table: Table) -> None:
+        """The chassis serial (first non-empty row), kept with the identity. An agent without
+        the column is no error: many boxes leave entPhysicalSerialNum empty."""
+        if plan.serial is None:
+            return
+        rows = _rows(table, plan.serial.column, plan.serial.where)
+        serial = next((_text(rows[i]).strip() for i in sorted(rows) if _text(rows[i]).strip()), "")
+        if serial:
+            snapshot.identity = replace(snapshot.identity, serial_number=serial)
 
     def _interfaces(self, snapshot: HealthSnapshot, table: Table, now: float) -> None:
         oper = table.get(IF_OPER_STATUS, {})

@@ -80,6 +80,14 @@ class DiskSpec:
 
 
 @dataclass(frozen=True)
+class SerialSpec:
+    """The chassis serial number: a column (entPhysicalSerialNum) on the rows ``where`` picks."""
+
+    column: OID
+    where: RowFilter | None
+
+
+@dataclass(frozen=True)
 class HealthPlan:
     vendor: str
     model: str
@@ -87,6 +95,7 @@ class HealthPlan:
     numbers: dict[str, NumberSpec] = field(default_factory=dict)
     states: dict[str, StateSpec] = field(default_factory=dict)
     disk: DiskSpec | None = None
+    serial: SerialSpec | None = None  # from [recognition.serial]
 
     def scalar_oids(self) -> list[OID]:
         oids = [spec.oid for spec in self.numbers.values() if spec.oid is not None]
@@ -104,6 +113,8 @@ class HealthPlan:
             disk = self.disk
             wanted += [disk.descr_column, disk.units_column, disk.size_column, disk.used_column]
             wanted.append(disk.where.column if disk.where else None)
+        if self.serial is not None:
+            wanted += [self.serial.column, self.serial.where.column if self.serial.where else None]
         return list(dict.fromkeys(c for c in wanted if c is not None))
 
 
@@ -205,4 +216,13 @@ def plan_for(vendor: str, model: str, kind: str) -> HealthPlan:
             raise ProfileError(
                 f"collectors/profiles/{vendor}/snmp.toml [health.{name}]: {error}"
             ) from None
+    serial = profile.snmp.get("recognition", {}).get("serial")
+    if serial is not None:
+        try:
+            spec = SerialSpec(parse_oid(serial["column"]), _row_filter(serial))
+        except (KeyError, ValueError, TypeError) as error:
+            raise ProfileError(
+                f"collectors/profiles/{vendor}/snmp.toml [recognition.serial]: {error}"
+            ) from None
+        object.__setattr__(plan, "serial", spec)
     return plan
