@@ -183,6 +183,8 @@ class SimulatedDevice:
     behaviour: VendorBehaviour
     started_at: float = field(default_factory=time.time)
     faults: set[Fault] = field(default_factory=set)
+    # Outputs captured from a real box (`netmon capture`), by command: answered as captured.
+    transcripts: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sorted_oids: list[OID] = field(default_factory=list, repr=False)
 
@@ -203,12 +205,14 @@ class SimulatedDevice:
         recordings_dir: Path | None = None,
     ) -> SimulatedDevice:
         slug = model_slug(model)
+        transcripts: dict[str, str] = {}
         if recordings_dir is None:
             text = _package_text(f"recordings/{slug}.snmprec")
             source = f"agent/lab/recordings/{slug}.snmprec"
         else:
             path = recordings_dir / f"{slug}.snmprec"
             text, source = path.read_text(encoding="utf-8"), str(path)
+            transcripts = load_transcripts(recordings_dir, slug)
         return cls(
             name=name,
             vendor=vendor,
@@ -219,6 +223,7 @@ class SimulatedDevice:
             ssh_port=ssh_port,
             recording=parse_snmprec(text, source),
             behaviour=load_vendor_behaviour(vendor),
+            transcripts=transcripts,
         )
 
     # -- faults --------------------------------------------------------------------------
@@ -302,6 +307,24 @@ class SimulatedDevice:
 # A number printed as text, with the decorations real agents add: a "label:" before, a "%"
 # after (Venustech cpuUsage "23%", memUsage "mem:41%").
 _DECORATED_NUMBER = re.compile(r"(\s*(?:[A-Za-z][\w ]*:)?\s*)(\d+)(\s*%?\s*)")
+
+
+def load_transcripts(folder: Path, slug: str) -> dict[str, str]:
+    """The CLI outputs of a `netmon capture` folder (``<slug>.capture.toml`` [cli.transcripts]),
+    by command; none when the folder has no CLI capture."""
+    manifest = folder / f"{slug}.capture.toml"
+    if not manifest.exists():
+        return {}
+    try:
+        listed = tomllib.loads(manifest.read_text(encoding="utf-8"))["cli"]["transcripts"]
+        return {
+            " ".join(command.split()): (folder / relative).read_text(encoding="utf-8")
+            for command, relative in listed.items()
+        }
+    except KeyError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RecordingError(f"{manifest}: {error}") from None
 
 
 def _is_number(value: str | bytes | int) -> bool:

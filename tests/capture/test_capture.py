@@ -143,3 +143,36 @@ def test_cli_transcripts_are_written_redacted(
     assert not (tmp_path / f"{model_slug(model)}.snmprec").exists()
     if device.vendor == "topsec":
         assert "system version" in manifest["cli"]["skipped"]
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("model", ["USG-FW-310-T-NF1600", "S5500"])
+def test_the_lab_answers_the_captured_cli_outputs(
+    model: str, clean_lab: Lab, lab_devices: list[Device], inventory: Inventory, tmp_path: Path
+) -> None:
+    from agent.lab.lab import LabThread
+    from collectors.cli import cli_profile, open_cli_for_device
+    from collectors.cli_health import read_cli_health
+
+    device = _device(lab_devices, model)
+    original = read_cli_health(device, facts=True, environment=True)
+    manifest_path = capture_device(device, tmp_path, rate=40.0)
+    transcripts = tomllib.loads(manifest_path.read_text(encoding="utf-8"))["cli"]["transcripts"]
+    version_command = cli_profile(device.vendor).commands["version"]
+    captured = (tmp_path / transcripts[version_command]).read_text(encoding="utf-8")
+
+    lab, twin = _replay(inventory, device.name, tmp_path)
+    with LabThread(lab):
+        assert lab.devices[device.name].transcripts  # the folder's CLI outputs are loaded
+        connection = open_cli_for_device(twin)
+        try:
+            replayed_output = str(connection.send_command(version_command))  # type: ignore[attr-defined]
+        finally:
+            connection.disconnect()  # type: ignore[attr-defined]
+        replayed = read_cli_health(twin, facts=True, environment=True)
+    assert replayed_output.strip().splitlines() == captured.strip().splitlines()
+    assert replayed.errors == original.errors == {}
+    assert replayed.software_version == original.software_version
+    assert replayed.model == original.model
+    assert replayed.environment is not None and original.environment is not None
+    assert replayed.environment.keys() == original.environment.keys()
