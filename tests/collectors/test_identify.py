@@ -149,3 +149,9 @@ def test_topsec_sysdescr_with_two_spaces_is_recognised() -> None:
 
 def test_barracudas_enterprise_number_is_not_leadsec() -> None:
     assert recognise("1.3.6.1.4.1.10704.1.1", "Barracuda NG Firewall") == Recognition(None, None)
+
+
+def test_a_venustech_vsos_sysdescr_is_recognised_without_the_prefix() -> None:
+    # A public poller tells Venustech boxes by "VSOS-V0302R" in sysDescr.
+    assert recognise(None, "VSOS-V0302R003 build 1234").vendor == "venustech"
+    assert recognise(None, "Linux (none) 2.6.32").vendor is None  # too generic to claim
