@@ -54,6 +54,29 @@ def test_only_display_and_show_commands_are_sent() -> None:
     assert transcript_name("display cpu-usage") == "display-cpu-usage.txt"
 
 
+def test_snmp_types_are_kept_in_snmprec() -> None:
+    from pyasn1.type import univ
+    from pysnmp.proto import rfc1902
+    from pysnmp.proto.rfc1905 import EndOfMibView
+
+    from agent.capture import _snmprec_value
+
+    assert _snmprec_value(rfc1902.Integer32(-3)) == ("2", "-3")
+    assert _snmprec_value(rfc1902.Counter32(7)) == ("65", "7")
+    assert _snmprec_value(rfc1902.Gauge32(8)) == ("66", "8")
+    assert _snmprec_value(rfc1902.TimeTicks(9)) == ("67", "9")
+    assert _snmprec_value(rfc1902.Counter64(2**40)) == ("70", str(2**40))
+    assert _snmprec_value(rfc1902.IpAddress("10.1.2.3")) == ("64", "10.1.2.3")
+    assert _snmprec_value(rfc1902.OctetString(b"23%")) == ("4", "23%")
+    assert _snmprec_value(rfc1902.OctetString(b"a|b")) == ("4x", "617c62")  # "|" splits fields
+    assert _snmprec_value(rfc1902.OctetString(b"\x00\x0f")) == ("4x", "000f")
+    assert _snmprec_value(univ.ObjectIdentifier("1.3.6.1.4.1.25506.1.1")) == (
+        "6",
+        "1.3.6.1.4.1.25506.1.1",
+    )
+    assert _snmprec_value(EndOfMibView()) is None
+
+
 # --- against the lab --------------------------------------------------------------------------
 def _device(lab_devices: list[Device], model: str) -> Device:
     return next(d for d in lab_devices if d.model == model)
