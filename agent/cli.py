@@ -13,6 +13,7 @@ from agent.errors import NetmonError
 # Each module has ``register(subparsers)``, which adds its parser and sets ``func``.
 # Modules keep heavy imports inside their handlers so that ``netmon --help`` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
+    "agent.commands.capture",
     "agent.commands.check",
     "agent.commands.config",
     "agent.commands.db",

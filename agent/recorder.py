@@ -3,7 +3,9 @@
 Each health collection is a run (ok, partial when something could not be read, failed when
 the device did not answer) with one health sample and its component and interface readings.
 An identity mismatch (the box says it is something else than the inventory says) becomes an
-event once per process and device, not one per poll.
+event once per process and device, not one per poll. The chassis serial number is kept as a
+``device-serial`` event the first time it is seen; a different serial later (this process or
+after a restart, read back from those events) is a ``device-replaced`` warning.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from agent.store import repository as repo
 from agent.store.engine import Store
+from agent.store.models import Event
 from collectors.base import HealthSnapshot
 
 log = logging.getLogger(__name__)
@@ -74,6 +80,7 @@ class Recorder:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._reported_mismatch: dict[str, str] = {}
+        self._serials: dict[str, str] = {}
 
     def save_health(self, snapshot: HealthSnapshot, started_at: datetime) -> None:
         status, error = run_status(snapshot)
@@ -98,3 +105,43 @@ class Recorder:
                     },
                 )
                 self._reported_mismatch[snapshot.device] = mismatch
+            self._check_serial(session, snapshot)
+
+    def _check_serial(self, session: Session, snapshot: HealthSnapshot) -> None:
+        serial = snapshot.identity.serial_number
+        if not serial or self._serials.get(snapshot.device) == serial:
+            return
+        known = self._serials.get(snapshot.device) or _stored_serial(session, snapshot.device)
+        if known is None:
+            repo.add_event(
+                session,
+                "device-serial",
+                "info",
+                f"{snapshot.device}: serial number {serial}",
+                device=snapshot.device,
+                details={"serial": serial},
+            )
+        elif known != serial:
+            repo.add_event(
+                session,
+                "device-replaced",
+                "warning",
+                f"{snapshot.device}: serial number changed from {known} to {serial}: "
+                "the box was replaced",
+                device=snapshot.device,
+                details={"serial": serial, "previous_serial": known},
+            )
+        self._serials[snapshot.device] = serial
+
+
+def _stored_serial(session: Session, device: str) -> str | None:
+    """The serial the store last knew for ``device``, from its serial events."""
+    row = repo.get_device(session, device)
+    details = session.scalar(
+        select(Event.details)
+        .where(Event.device_id == row.id, Event.kind.in_(("device-serial", "device-replaced")))
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(1)
+    )
+    serial = (details or {}).get("serial")
+    return str(serial) if serial else None

@@ -29,6 +29,7 @@ class Identity:
     detected_model: str | None = None  # the profile model whose rules matched, if any
     software_version: str | None = None
     mismatch: str | None = None  # why the box does not look like its inventory entry
+    serial_number: str | None = None  # the chassis serial: a new one means the box was replaced
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,10 @@ class Entity:
     contained_in: int = 0
 
 
-def entity_section(entities: Iterable[Entity], source: str) -> Section:
+def entity_section(
+    entities: Iterable[Entity], source: str, serials: dict[int, str] | None = None
+) -> Section:
+    """``serials``: entPhysicalSerialNum(11) of the rows that have one (the chassis)."""
     s = Section(source)
     rows = list(entities)
     for column, pick in (
@@ -183,7 +186,17 @@ def entity_section(entities: Iterable[Entity], source: str) -> Section:
         for e in rows:
             tag, value = pick(e)
             s.add(f"{ENT_PHYSICAL}.{column}.{e.index}", tag, value)
+    for index, serial in (serials or {}).items():
+        s.add(f"{ENT_PHYSICAL}.11.{index}", "4", serial)
     return s
+
+
+def chassis_serial(prefix: str, rnd: random.Random) -> str:
+    """An invented serial number (format unverified: assumed), drawn from a copy of ``rnd`` so
+    that the recording's other values stay as they were."""
+    own = random.Random()
+    own.setstate(rnd.getstate())
+    return prefix + "".join(own.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(12))
 
 
 # Standard rows every security appliance recording carries (indexes used by the profiles).
@@ -340,12 +353,14 @@ def _h3c_health(rnd: random.Random, comware7: bool) -> list[Section]:
         rows,
         "ENTITY-MIB entPhysicalTable [entity-mib]; row layout (chassis, board, 2 fans, 2 PSUs) "
         "unverified: assumed from Zabbix's 'HP Comware HH3C by SNMP' template, which finds fans "
-        "and PSUs by entPhysicalClass 7 / 6 [zabbix-hh3c-template]; "
+        "and PSUs by entPhysicalClass 7 / 6 [zabbix-hh3c-template]; entPhysicalSerialNum(11) of the "
+        "chassis [rfc6933-entity-mib], serial format unverified: assumed; "
         + (
             "Comware 7 sensors on sensor(8) rows [librenms-comware-temperature]"
             if comware7
             else "eleven 'virtue Board' module rows as the issue reports from a real Comware box"
         ),
+        serials={1: chassis_serial("210235A", rnd)},
     )
     ext = Section(
         "HH3C-ENTITY-EXT-MIB hh3cEntityExtStateTable indexed by entPhysicalIndex: CpuUsage(6) "
@@ -404,10 +419,12 @@ def huawei_health(rnd: random.Random) -> list[Section]:
         "ENTITY-MIB entPhysicalName [entity-mib]; no entPhysicalClass column, as some VRP agents "
         "answer (the profile keeps every hwEntityStateTable row then [librenms-vrp]); chassis "
         "16777216 unverified: assumed from Huawei's index scheme, MPU 67108873 as in public "
-        "S5700 monitoring code"
+        "S5700 monitoring code; entPhysicalSerialNum(11) of the chassis [rfc6933-entity-mib], "
+        "format unverified: assumed"
     )
     for index, name in ((16777216, "S5700-28C-EI"), (HW_BOARD, "MPU Board 0"), *HW_CARDS):
         names.add(f"{ENT_PHYSICAL}.7.{index}", "4", name)
+    names.add(f"{ENT_PHYSICAL}.11.16777216", "4", chassis_serial("2102", rnd))
     state = Section(
         "HUAWEI-ENTITY-EXTENT-MIB hwEntityStateTable by entPhysicalIndex: hwEntityCpuUsage(5) "
         "percent, hwEntityMemUsage(7) percent, hwEntityTemperature(11) degC, 0 on cards without "
@@ -444,17 +461,20 @@ TOPSEC = "1.3.6.1.4.1.14331.5.5.1.4"
 
 def topsec_health(rnd: random.Random) -> list[Section]:
     tos = Section(
-        "Topsec TOS private objects under 1.3.6.1.4.1.14331.5.5.1.4 as public monitoring code "
-        "reads them: cpuLoad(2.0) percent, currentConnection(5.0), connPerSecond(6.0; one "
-        "source calls it memory load: we follow the template that names it connPerSecond), "
-        "free(7.0) / total(8.0) memory (unit unverified: assumed kB); types unverified"
+        "Topsec TOS private objects under 1.3.6.1.4.1.14331.5.5.1.4 as public pollers read them "
+        "on TOS 3.3.005 and later: CPU(5.0) percent, memory(6.0) percent, free(7.0) / total(8.0) "
+        "memory, current connections(9.0), connections per second(10.0) "
+        "[fygroup-topsec-firewall] [afunms-topsec]; memory unit unverified: assumed kB; "
+        "types unverified: assumed integers"
     )
-    tos.add(f"{TOPSEC}.2.0", "2", rnd.randrange(10, 30))
-    tos.add(f"{TOPSEC}.5.0", "66", rnd.randrange(20_000, 90_000))
-    tos.add(f"{TOPSEC}.6.0", "66", rnd.randrange(300, 1500))
+    tos.add(f"{TOPSEC}.5.0", "2", rnd.randrange(10, 30))
     total = 4 * 1024 * 1024
-    tos.add(f"{TOPSEC}.7.0", "66", total * rnd.randrange(35, 60) // 100)
+    used_percent = rnd.randrange(40, 65)
+    tos.add(f"{TOPSEC}.6.0", "2", used_percent)
+    tos.add(f"{TOPSEC}.7.0", "66", total * (100 - used_percent) // 100)
     tos.add(f"{TOPSEC}.8.0", "66", total)
+    tos.add(f"{TOPSEC}.9.0", "66", rnd.randrange(20_000, 90_000))
+    tos.add(f"{TOPSEC}.10.0", "66", rnd.randrange(300, 1500))
     sections = [tos, *appliance_hardware(rnd, "standard MIBs; no public Topsec hardware MIB")]
     return sections
 
@@ -469,16 +489,24 @@ VENUS = "1.3.6.1.4.1.15227.1.3.1.1"
 
 def venustech_health(rnd: random.Random, ha: bool) -> list[Section]:
     usg = Section(
-        "Venustech USG private objects under 1.3.6.1.4.1.15227.1.3.1.1 as public monitoring "
-        "code reads them: cpuUsage(1.0) percent, memUsage(2.0) percent, sessionNum(3.0), "
-        "forwardRate(5.0); newSessionRate(4.0) unverified: assumed (the unnamed object between "
-        "sessionNum and forwardRate)"
+        "Venustech FW-VENUS-MIB scalars under 1.3.6.1.4.1.15227.1.3.1.1 in the shapes public "
+        "pollers parse: cpuUsage(1.0) and memUsage(2.0) strings with '%', memUsage sometimes "
+        "'label:' prefixed [categraf-venus] [afunms-venus] [cpp-snmp-poller-switch-types]; "
+        "sessionNum(3.0), forwardRate(5.0) with 'kbps', memTotal(6.0), memFree(7.0), "
+        "powerState(8.0), CpuTemperature(11.0) [venus-esr-oids]; newSessionRate(4.0) and the "
+        "values of powerState unverified: assumed"
     )
-    usg.add(f"{VENUS}.1.0", "2", rnd.randrange(10, 30))
-    usg.add(f"{VENUS}.2.0", "2", rnd.randrange(35, 60))
+    usg.add(f"{VENUS}.1.0", "4", f"{rnd.randrange(10, 30)}%")
+    used_percent = rnd.randrange(35, 60)
+    usg.add(f"{VENUS}.2.0", "4", f"mem:{used_percent}%")
     usg.add(f"{VENUS}.3.0", "66", rnd.randrange(10_000, 80_000))
     usg.add(f"{VENUS}.4.0", "66", rnd.randrange(200, 1200))
-    usg.add(f"{VENUS}.5.0", "66", rnd.randrange(50_000, 400_000))
+    usg.add(f"{VENUS}.5.0", "4", f"{rnd.randrange(50_000, 400_000)}kbps")
+    total = 8 * 1024 * 1024
+    usg.add(f"{VENUS}.6.0", "66", total)
+    usg.add(f"{VENUS}.7.0", "66", total * (100 - used_percent) // 100)
+    usg.add(f"{VENUS}.8.0", "2", 1)
+    usg.add(f"{VENUS}.11.0", "2", rnd.randrange(38, 55))
     sections = [usg, *appliance_hardware(rnd, "standard MIBs; no public Venustech hardware MIB")]
     if ha:
         sections.append(vrrp_section())
@@ -488,8 +516,9 @@ def venustech_health(rnd: random.Random, ha: bool) -> list[Section]:
 # --- NSFOCUS --------------------------------------------------------------------------------
 def nsfocus_health(rnd: random.Random) -> list[Section]:
     sas = Section(
-        "NSFOCUS private objects seen in public monitoring code: CPU 1.3.6.1.4.1.19849.6.2.2.0 "
-        "percent, memory 1.3.6.1.4.1.19849.6.2.3.0 percent (vendors.md; unit unverified)"
+        "NSFOCUS private objects as read from an NSFOCUS IDS: CPU 1.3.6.1.4.1.19849.6.2.2.0 "
+        "percent, memory 1.3.6.1.4.1.19849.6.2.3.0 percent [nsfocus-ids-client]; the SAS "
+        "layout and the unit unverified: assumed"
     )
     sas.add("1.3.6.1.4.1.19849.6.2.2.0", "2", rnd.randrange(10, 35))
     sas.add("1.3.6.1.4.1.19849.6.2.3.0", "2", rnd.randrange(40, 70))
@@ -541,12 +570,19 @@ def _ge(prefix: str, count: int, start: int = 1, speed: int = 1000) -> list[tupl
 COMWARE_EXTRA = [Port("Vlan-interface1", 1000, if_type=136), Port("NULL0", 0, if_type=1)]
 TOS_ASSUMED = "unverified: assumed (no public sample of a TOS sysDescr)"
 TOS_OID = "1.3.6.1.4.1.14331.1.4"
-TOS_OID_SOURCE = "seen for Topsec TOS firewalls in public NMS code (vendors.md); same for all TOS"
+TOS_OID_SOURCE = (
+    "seen for Topsec TOS firewalls in public NMS code [afunms-nodeutil]; that all TOS models "
+    "answer it is unverified: assumed"
+)
 VENUS_OID = "1.3.6.1.4.1.15227.6"
-VENUS_OID_SOURCE = "seen for Venustech USG in public code (vendors.md), used for all USG models"
+VENUS_OID_SOURCE = (
+    "a Venustech sysObjectID a public NMS sets by hand [afunms-nodeutil], used for all USG "
+    "models: unverified: assumed"
+)
 LEADSEC_OID = "1.3.6.1.4.1.8072.3.2.10"
 LEADSEC_OID_SOURCE = (
-    "NET-SNMP-TC netSnmpAgentOIDs.linux (what stock net-snmp on Linux reports); unverified: "
+    "NET-SNMP-TC netSnmpAgentOIDs.linux [net-snmp-tc] (what stock net-snmp on Linux reports); "
+    "unverified: "
     "assumed that Leadsec boxes keep it (no Leadsec enterprise number found)"
 )
 
@@ -689,8 +725,8 @@ def models() -> list[Model]:
             sys_descr="NSFOCUS SAS SASNX3-GL2100 Linux 3.10.0 x86_64",
             sys_descr_source="unverified: assumed (no public sample of a SAS sysDescr)",
             sys_object_id="1.3.6.1.4.1.19849.6",
-            sys_object_id_source="NSFOCUS enterprise 19849, the 6.x arc whose CPU/memory objects "
-            "public code reads (vendors.md); the exact value unverified: assumed",
+            sys_object_id_source="NSFOCUS enterprise 19849 [iana-enterprise-numbers], the 6.x "
+            "arc whose CPU/memory objects public code reads; the exact value unverified: assumed",
             ports=appliance_ports(eth[:6], down=(5, 6)),
             health=nsfocus_health,
         ),

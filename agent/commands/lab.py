@@ -33,6 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--snmp-port", type=int, default=None)
     parser.add_argument("--ssh-port", type=int, default=None)
     parser.add_argument("--device", action="append", help="simulate only this device (repeatable)")
+    parser.add_argument(
+        "--recordings",
+        type=Path,
+        default=None,
+        help="serve <model>.snmprec from this folder (a `netmon capture` output) where present",
+    )
     parser.set_defaults(func=run_lab)
     actions = parser.add_subparsers(dest="lab_action", metavar="ACTION")
     fault = actions.add_parser("fault", help="switch a fault on for a device of a running lab")
@@ -63,6 +69,7 @@ def run_lab(args: argparse.Namespace) -> int:
         base_address=args.base_address or DEFAULT_BASE_ADDRESS,
         snmp_port=args.snmp_port or DEFAULT_SNMP_PORT,
         ssh_port=args.ssh_port or DEFAULT_SSH_PORT,
+        recordings_dir=args.recordings,
     )
     lab_dir = args.lab_dir or default_lab_dir()
 

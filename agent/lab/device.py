@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import threading
 import time
 import tomllib
@@ -182,6 +183,8 @@ class SimulatedDevice:
     behaviour: VendorBehaviour
     started_at: float = field(default_factory=time.time)
     faults: set[Fault] = field(default_factory=set)
+    # Outputs captured from a real box (`netmon capture`), by command: answered as captured.
+    transcripts: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sorted_oids: list[OID] = field(default_factory=list, repr=False)
 
@@ -202,12 +205,14 @@ class SimulatedDevice:
         recordings_dir: Path | None = None,
     ) -> SimulatedDevice:
         slug = model_slug(model)
+        transcripts: dict[str, str] = {}
         if recordings_dir is None:
             text = _package_text(f"recordings/{slug}.snmprec")
             source = f"agent/lab/recordings/{slug}.snmprec"
         else:
             path = recordings_dir / f"{slug}.snmprec"
             text, source = path.read_text(encoding="utf-8"), str(path)
+            transcripts = load_transcripts(recordings_dir, slug)
         return cls(
             name=name,
             vendor=vendor,
@@ -218,6 +223,7 @@ class SimulatedDevice:
             ssh_port=ssh_port,
             recording=parse_snmprec(text, source),
             behaviour=load_vendor_behaviour(vendor),
+            transcripts=transcripts,
         )
 
     # -- faults --------------------------------------------------------------------------
@@ -256,7 +262,7 @@ class SimulatedDevice:
         override = self._override(oid)
         if override is not None:
             if recorded.tag == TAG_OCTET_STRING:
-                return RecordedValue(recorded.tag, str(override).encode())
+                return RecordedValue(recorded.tag, _with_number(recorded.value, override))
             return RecordedValue(recorded.tag, override)
         elapsed = time.time() - self.started_at
         if oid == SYS_UPTIME:
@@ -271,11 +277,11 @@ class SimulatedDevice:
             return RecordedValue(recorded.tag, (base + int(rate * elapsed)) % modulus)
         amplitude = self.behaviour.moving.get(oid)
         if amplitude and _is_number(recorded.value):
-            base = int(recorded.value)
+            base = _number_of(recorded.value)
             wobble = round(amplitude * math.sin(elapsed / 7.0))
             moved = max(0, base + wobble)
-            if recorded.tag == TAG_OCTET_STRING:  # a number printed as text (e.g. net-snmp extend)
-                return RecordedValue(recorded.tag, str(moved).encode())
+            if recorded.tag == TAG_OCTET_STRING:  # a number printed as text ("123", "mem:41%")
+                return RecordedValue(recorded.tag, _with_number(recorded.value, moved))
             return RecordedValue(recorded.tag, moved)
         return recorded
 
@@ -293,7 +299,32 @@ class SimulatedDevice:
         if current is None:
             raise KeyError(f"{self.model} recording has no {format_oid(oid)} for metric {name!r}")
         value = current.value
+        if isinstance(value, bytes) and _is_number(value):
+            return _number_of(value)  # "23%" on the wire is 23 in the CLI's "23%"
         return value.decode() if isinstance(value, bytes) else value
+
+
+# A number printed as text, with the decorations real agents add: a "label:" before, a "%"
+# after (Venustech cpuUsage "23%", memUsage "mem:41%").
+_DECORATED_NUMBER = re.compile(r"(\s*(?:[A-Za-z][\w ]*:)?\s*)(\d+)(\s*%?\s*)")
+
+
+def load_transcripts(folder: Path, slug: str) -> dict[str, str]:
+    """The CLI outputs of a `netmon capture` folder (``<slug>.capture.toml`` [cli.transcripts]),
+    by command; none when the folder has no CLI capture."""
+    manifest = folder / f"{slug}.capture.toml"
+    if not manifest.exists():
+        return {}
+    try:
+        listed = tomllib.loads(manifest.read_text(encoding="utf-8"))["cli"]["transcripts"]
+        return {
+            " ".join(command.split()): (folder / relative).read_text(encoding="utf-8")
+            for command, relative in listed.items()
+        }
+    except KeyError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RecordingError(f"{manifest}: {error}") from None
 
 
 def _is_number(value: str | bytes | int) -> bool:
@@ -302,7 +333,26 @@ def _is_number(value: str | bytes | int) -> bool:
     if isinstance(value, int):
         return True
     text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
-    return text.strip().isdigit()
+    return _DECORATED_NUMBER.fullmatch(text) is not None
+
+
+def _number_of(value: str | bytes | int) -> int:
+    if isinstance(value, int):
+        return value
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    match = _DECORATED_NUMBER.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a number")
+    return int(match.group(2))
+
+
+def _with_number(recorded: str | bytes | int, number: int | str) -> bytes:
+    """``number`` as text, in the recorded value's decoration when it has one."""
+    if isinstance(recorded, bytes):
+        match = _DECORATED_NUMBER.fullmatch(recorded.decode("ascii", "replace"))
+        if match is not None:
+            return f"{match.group(1)}{number}{match.group(3)}".encode()
+    return str(number).encode()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.errors import NetmonError
-from agent.lab.device import Fault, LabCredentials, SimulatedDevice
+from agent.lab.device import Fault, LabCredentials, SimulatedDevice, model_slug
 from agent.privatefiles import write_private
 
 if TYPE_CHECKING:
@@ -86,7 +86,10 @@ class Lab:
         snmp_port: int = DEFAULT_SNMP_PORT,
         ssh_port: int = DEFAULT_SSH_PORT,
         credentials: LabCredentials | None = None,
+        recordings_dir: Path | None = None,
     ) -> None:
+        """``recordings_dir``: serve ``<model-slug>.snmprec`` from there where it exists
+        (a `netmon capture` folder), else the packaged recording."""
         self.credentials = credentials or LabCredentials()
         addresses = assign_addresses(len(devices), base_address)
         self.devices: dict[str, SimulatedDevice] = {}
@@ -99,6 +102,7 @@ class Lab:
                 address=address,
                 snmp_port=snmp_port,
                 ssh_port=ssh_port,
+                recordings_dir=_captured_dir(recordings_dir, device.model),
             )
         self._handles: list[Any] = []
         self._control: asyncio.AbstractServer | None = None
@@ -283,6 +287,12 @@ class LabThread:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _captured_dir(recordings_dir: Path | None, model: str) -> Path | None:
+    if recordings_dir is None:
+        return None
+    return recordings_dir if (recordings_dir / f"{model_slug(model)}.snmprec").exists() else None
 
 
 def lab_for_inventory(

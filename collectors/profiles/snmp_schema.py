@@ -155,9 +155,17 @@ def _compiles(pattern: str) -> str:
     return pattern
 
 
+class SerialSource(_Sourced):
+    """[recognition.serial]: the column holding the chassis serial, on the rows ``where`` picks."""
+
+    column: Oid
+    where: WhereFilter | None = None
+
+
 class Recognition(_Sourced):
     sys_object_id_prefixes: list[Text] = []
     sys_descr_patterns: list[Text] = []
+    serial: SerialSource | None = None
 
     @field_validator("sys_descr_patterns")
     @classmethod
@@ -167,6 +175,7 @@ class Recognition(_Sourced):
 
 class ModelRecognition(_Sourced):
     sys_object_id: Oid | None = None
+    sys_object_ids: list[Oid] = []
     sys_descr_pattern: Text | None = None
 
     @field_validator("sys_descr_pattern")

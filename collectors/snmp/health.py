@@ -15,9 +15,10 @@ label set exported from a snapshot is unique.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,6 +80,12 @@ class NotANumber(ValueError):
     pass
 
 
+# A number sent as text: "45", "45.5", "45%", "cpu: 45 %" (Venustech sends percentages so).
+# The label and the percent sign are the only decorations accepted, so any other text is
+# still "not a number" rather than a guess.
+_NUMBER_TEXT = re.compile(r"\s*(?:[A-Za-z][\w ]*:)?\s*(-?\d+(?:\.\d+)?)\s*%?\s*")
+
+
 def _number(value: Any, decimal_text: bool = False) -> float:
     if isinstance(value, bool) or value is None:
         raise NotANumber(repr(value))
@@ -90,9 +97,12 @@ def _number(value: Any, decimal_text: bool = False) -> float:
         raise NotANumber(f"text of {len(value)} bytes")
     if isinstance(value, bytes) and decimal_text:
         try:
-            return float(value.decode("ascii").strip())
-        except (UnicodeDecodeError, ValueError):
-            raise NotANumber(repr(value)) from None
+            match = _NUMBER_TEXT.fullmatch(value.decode("ascii"))
+        except UnicodeDecodeError:
+            match = None
+        if match is None:
+            raise NotANumber(repr(value))
+        return float(match.group(1))
     raise NotANumber(f"{type(value).__name__} {value!r}")
 
 
@@ -196,6 +206,7 @@ class SnmpHealthReader:
         if plan.disk is not None:
             self._apply_disk(snapshot, plan, table)
         self._memory_from_total_free(snapshot, plan, scalars, table)
+        self._serial(snapshot, plan, table)
         return snapshot
 
     # -- fetching ----------------------------------------------------------------------
@@ -226,6 +237,16 @@ class SnmpHealthReader:
             detected_model=seen.model,
             mismatch=mismatch(vendor, model, seen),
         )
+
+    def _serial(self, snapshot: HealthSnapshot, plan: HealthPlan, table: Table) -> None:
+        """The chassis serial (first non-empty row), kept with the identity. An agent without
+        the column is no error: many boxes leave entPhysicalSerialNum empty."""
+        if plan.serial is None:
+            return
+        rows = _rows(table, plan.serial.column, plan.serial.where)
+        serial = next((_text(rows[i]).strip() for i in sorted(rows) if _text(rows[i]).strip()), "")
+        if serial:
+            snapshot.identity = replace(snapshot.identity, serial_number=serial)
 
     def _interfaces(self, snapshot: HealthSnapshot, table: Table, now: float) -> None:
         oper = table.get(IF_OPER_STATUS, {})

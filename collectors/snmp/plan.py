@@ -117,6 +117,14 @@ class DiskSpec:
 
 
 @dataclass(frozen=True)
+class SerialSpec:
+    """The chassis serial number: a column (entPhysicalSerialNum) on the rows ``where`` picks."""
+
+    column: OID
+    where: RowFilter | None
+
+
+@dataclass(frozen=True)
 class HealthPlan:
     vendor: str
     model: str
@@ -124,6 +132,7 @@ class HealthPlan:
     numbers: dict[str, NumberSpec] = field(default_factory=dict)
     states: dict[str, StateSpec] = field(default_factory=dict)
     disk: DiskSpec | None = None
+    serial: SerialSpec | None = None  # from [recognition.serial]
 
     def _all_numbers(self) -> list[NumberSpec]:
         return [s for spec in self.numbers.values() for s in (spec, *spec.fallbacks)]
@@ -147,6 +156,8 @@ class HealthPlan:
             disk = self.disk
             wanted += [disk.descr_column, disk.units_column, disk.size_column, disk.used_column]
             wanted.append(disk.where.column if disk.where else None)
+        if self.serial is not None:
+            wanted += [self.serial.column, self.serial.where.column if self.serial.where else None]
         return list(dict.fromkeys(c for c in wanted if c is not None))
 
 
@@ -198,8 +209,10 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
     if aggregate not in ("max", "mean", "first"):
         raise ValueError(f"aggregate {aggregate!r} is not max, mean or first")
     value_format = entry.get("value_format", "integer")
-    if value_format not in ("integer", "decimal-text"):
-        raise ValueError(f"value_format {value_format!r} is not integer or decimal-text")
+    if value_format not in ("integer", "decimal-text", "percent-text"):
+        raise ValueError(
+            f"value_format {value_format!r} is not integer, decimal-text or percent-text"
+        )
     return NumberSpec(
         name=name,
         oid=oid,
@@ -208,7 +221,7 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
         aggregate=aggregate,
         scale=float(entry.get("scale", 1)),
         unit=str(entry.get("unit", "")),
-        decimal_text=value_format == "decimal-text",
+        decimal_text=value_format in ("decimal-text", "percent-text"),
         counter=bool(entry.get("counter", False)),
         name_column=_oid_or_none(entry, "name_column"),
         validity=_validity(entry),
@@ -270,4 +283,13 @@ def plan_for(vendor: str, model: str, kind: str) -> HealthPlan:
             raise ProfileError(
                 f"collectors/profiles/{vendor}/snmp.toml [health.{name}]: {error}"
             ) from None
+    serial = profile.snmp.get("recognition", {}).get("serial")
+    if serial is not None:
+        try:
+            spec = SerialSpec(parse_oid(serial["column"]), _row_filter(serial))
+        except (KeyError, ValueError, TypeError) as error:
+            raise ProfileError(
+                f"collectors/profiles/{vendor}/snmp.toml [recognition.serial]: {error}"
+            ) from None
+        object.__setattr__(plan, "serial", spec)
     return plan

@@ -8,6 +8,7 @@ after the whole path: pysnmp client -> UDP -> lab agent -> reader -> normalisati
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,10 @@ IF_INDEX: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 1)
 def _number(value: RecordedValue) -> float:
     if value.tag == TAG_OCTET_STRING:
         assert isinstance(value.value, bytes)
-        return float(value.value.decode())
+        # Numbers sent as text, as real agents send them: "123", "23%", "mem:41%".
+        text = re.fullmatch(r"(?:[A-Za-z]\w*:)?([\d.]+)%?", value.value.decode())
+        assert text is not None, value
+        return float(text.group(1))
     assert isinstance(value.value, int)
     return float(value.value)
 

@@ -34,7 +34,7 @@ H3C_MEMORY = "1.3.6.1.4.1.25506.2.6.1.1.1.1.8."
 H3C_TEMPERATURE = "1.3.6.1.4.1.25506.2.6.1.1.1.1.12."
 H3C_DEVM_FAN = "1.3.6.1.4.1.25506.8.35.9.1.1.1.2."  # hh3cDevMFanStatus, the fans' fallback
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6."
-TOPSEC_CPU = "1.3.6.1.4.1.14331.5.5.1.4.2.0"
+TOPSEC_CPU = "1.3.6.1.4.1.14331.5.5.1.4.5.0"  # TOS CPU [fygroup-topsec-firewall]
 
 
 def edited_recording(

@@ -175,11 +175,12 @@ def test_a_fault_switched_from_another_shell_is_seen_over_snmp_and_ssh(lab: dict
     require_tool("snmpget", "snmp")
     endpoint = _first(lab, "venustech")
     cpu_oid = format_oid(load_vendor_behaviour("venustech").metrics["cpu"])
-    assert _snmpget(lab, endpoint, cpu_oid) != "97"
+    # Venustech sends cpuUsage as text with a percent sign ("23%"), as real USG boxes do.
+    assert _snmpget(lab, endpoint, cpu_oid) != '"97%"'
 
     switched = _netmon(lab, "fault", endpoint["name"], "cpu-high")
     assert switched.returncode == 0, switched.stderr
-    assert _snmpget(lab, endpoint, cpu_oid) == "97"
+    assert _snmpget(lab, endpoint, cpu_oid) == '"97%"'
     status = _netmon(lab, "status")
     assert f"{endpoint['name']}: cpu-high" in status.stdout
 
@@ -194,7 +195,7 @@ def test_a_fault_switched_from_another_shell_is_seen_over_snmp_and_ssh(lab: dict
 
     cleared = _netmon(lab, "clear", endpoint["name"])
     assert cleared.returncode == 0, cleared.stderr
-    assert _snmpget(lab, endpoint, cpu_oid) != "97"
+    assert _snmpget(lab, endpoint, cpu_oid) != '"97%"'
     assert "USG" in _version(lab, endpoint)
 
 

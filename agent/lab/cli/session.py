@@ -220,6 +220,10 @@ class CliSession:
             if reply:
                 self.write_lines(self.view.text(reply, "[paging_off]").splitlines())
             return True
+        captured = self.sim.transcripts.get(" ".join(words))
+        if captured is not None:  # a real box's output, from a `netmon capture` folder
+            await self.write_output(captured.rstrip("\n"))
+            return True
         command = self._command(words)
         if command is None:
             self.write_lines(self.error_text(line).splitlines())

@@ -1,0 +1,100 @@
+"""Chassis serial numbers (issue 11): read for H3C and Huawei from entPhysicalSerialNum, and a
+changed serial on the same device is a ``device-replaced`` event, also across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+
+from agent.inventory import load_inventory
+from agent.lab.device import TAG_OCTET_STRING
+from agent.recorder import Recorder
+from agent.store import open_store
+from agent.store.models import Event
+from agent.store.repository import sync_devices
+from agent.store.schema import upgrade
+from collectors.base import HealthSnapshot, Identity
+from collectors.health import HealthCollector
+from collectors.snmp.plan import plan_for
+
+if TYPE_CHECKING:
+    from agent.inventory import Device
+    from agent.lab.lab import Lab
+
+ROOT = Path(__file__).resolve().parents[1]
+ENT_SERIAL = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 11)
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("model", ["S5500", "S3600", "LS-5560-54C-EI", "S5700"])
+def test_switch_serials_are_read_from_the_chassis_row(
+    model: str, clean_lab: Lab, lab_devices: list[Device]
+) -> None:
+    device = next(d for d in lab_devices if d.model == model)
+    sim = clean_lab.devices[device.name]
+    recorded = [v for oid, v in sim.recording.items() if oid[: len(ENT_SERIAL)] == ENT_SERIAL]
+    assert len(recorded) == 1 and recorded[0].tag == TAG_OCTET_STRING
+    snapshot = asyncio.run(HealthCollector(use_cli=False).collect(device))
+    assert snapshot.identity.serial_number == recorded[0].value.decode()  # type: ignore[union-attr]
+
+
+def test_appliances_without_a_serial_rule_have_none() -> None:
+    assert plan_for("topsec", "NGFW4000", "firewall").serial is None
+    assert plan_for("h3c", "S5500", "switch").serial is not None
+
+
+def _store(path: Path) -> str:
+    url = f"sqlite:///{path / 'netmon.db'}"
+    upgrade(url)
+    with open_store(url).session() as session:
+        sync_devices(session, load_inventory(ROOT / "inventory.toml").devices)
+    return url
+
+
+def _snapshot(serial: str | None) -> HealthSnapshot:
+    return HealthSnapshot(
+        device="h3c-s5500-01",
+        collected_at=datetime.now(UTC),
+        reachable=True,
+        identity=Identity(sys_object_id="1.3.6.1.4.1.25506.1.1", serial_number=serial),
+    )
+
+
+def _events(url: str) -> list[tuple[str, str, dict]]:
+    with open_store(url).session() as session:
+        rows = session.scalars(
+            select(Event).where(Event.kind.in_(("device-serial", "device-replaced")))
+            .order_by(Event.id)
+        )  # fmt: skip
+        return [(e.kind, e.severity, dict(e.details)) for e in rows]
+
+
+def test_a_new_serial_on_the_same_device_is_a_replacement_event(tmp_path: Path) -> None:
+    url = _store(tmp_path)
+    inventory = load_inventory(ROOT / "inventory.toml")
+    assert any(d.name == "h3c-s5500-01" for d in inventory.devices)
+    recorder = Recorder(open_store(url))
+    now = datetime.now(UTC)
+    recorder.save_health(_snapshot("210235A0AAAA"), now)
+    recorder.save_health(_snapshot("210235A0AAAA"), now)  # same box: nothing new
+    recorder.save_health(_snapshot(None), now)  # a poll without the column: nothing
+    assert _events(url) == [("device-serial", "info", {"serial": "210235A0AAAA"})]
+
+    recorder.save_health(_snapshot("210235A0BBBB"), now)
+    assert _events(url)[-1] == (
+        "device-replaced",
+        "warning",
+        {"serial": "210235A0BBBB", "previous_serial": "210235A0AAAA"},
+    )
+
+    # After a restart the last serial is read back from the store.
+    restarted = Recorder(open_store(url))
+    restarted.save_health(_snapshot("210235A0BBBB"), now)
+    assert len(_events(url)) == 2
+    restarted.save_health(_snapshot("210235A0CCCC"), now)
+    assert _events(url)[-1][2] == {"serial": "210235A0CCCC", "previous_serial": "210235A0BBBB"}
