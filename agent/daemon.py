@@ -361,6 +361,13 @@ class Daemon:
         self._running.add(task)
         try:
             await self._run(kind, device, backoff)
+        except Exception as error:
+            # Whatever escapes a run (a bug, a value nothing expected) is one log line for
+            # this run; the job stays scheduled, so the device's history goes on.
+            log.error(
+                "run failed",
+                extra={"device": device_name, "collector": kind_name, "error": _cause(error)},
+            )
         finally:
             self._busy.discard(key)
             self._running.discard(task)
@@ -416,10 +423,10 @@ class Daemon:
         )
         try:
             await self._in_writer(kind.record, result, started_at)
-        except NetmonError as error:
+        except Exception as error:  # any failure: logged, and this device's next poll runs
             log.error(
                 "store write failed",
-                extra={"device": device.name, "collector": kind.kind, "error": str(error)},
+                extra={"device": device.name, "collector": kind.kind, "error": _cause(error)},
             )
 
     async def _in_writer(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -551,6 +558,13 @@ class Daemon:
         while True:
             self.notifier.notify("WATCHDOG=1")
             await asyncio.sleep(period / 2)
+
+
+def _cause(error: BaseException) -> str:
+    """An exception as one log field: its type (what kind of failure) and its message."""
+    if isinstance(error, NetmonError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _log_sync_failure(future: Any) -> None:
