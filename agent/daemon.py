@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from agent.inventory import Device
     from agent.recorder import Recorder
     from agent.state import FleetState
+    from agent.writer import WriteBehind
     from collectors.base import HealthSnapshot
     from collectors.health import HealthCollector
 
@@ -124,6 +125,10 @@ class HealthKind:
     def record(self, result: HealthSnapshot, started_at: dt.datetime) -> None:
         if self.recorder is not None:
             self.recorder.save_health(result, started_at)
+
+    def pending_write(self, result: HealthSnapshot, started_at: dt.datetime) -> Any:
+        """The store write as a queue item (``agent.writer``), or None without a store."""
+        return None if self.recorder is None else self.recorder.prepare(result, started_at)
 
 
 # -- backoff ---------------------------------------------------------------------------------
@@ -266,8 +271,12 @@ class Daemon:
         on_devices: Callable[[Sequence[Device]], None] | None = None,
         notifier: SystemdNotifier | None = None,
         clock: Callable[[], float] = time.monotonic,
+        write_queue: WriteBehind[Any] | None = None,
     ) -> None:
         self.clock = clock
+        # Kinds with ``pending_write`` (health) hand their results to this queue instead of
+        # waiting for the writer thread: a poll never waits for the store (agent.writer).
+        self.write_queue = write_queue
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -301,6 +310,8 @@ class Daemon:
         for name in self.devices:
             self._add_jobs(name)
         self.scheduler.start()
+        if self.write_queue is not None:
+            self.write_queue.start()
         if self.on_devices is not None:
             await self._in_writer(self.on_devices, list(self.devices.values()))
         log.info(
@@ -422,6 +433,12 @@ class Daemon:
             error_reason=outcome.error_reason,
         )
         try:
+            pending_write = getattr(kind, "pending_write", None)
+            if self.write_queue is not None and pending_write is not None:
+                item = pending_write(result, started_at)
+                if item is not None:
+                    self.write_queue.submit(item)
+                return
             await self._in_writer(kind.record, result, started_at)
         except Exception as error:  # any failure: logged, and this device's next poll runs
             log.error(
@@ -482,6 +499,19 @@ class Daemon:
         if scheduling:
             self.scheduler.shutdown(wait=False)
         await self._finish_writes(timeout or self.schedule.job_timeout + 30)
+        if self.write_queue is not None:
+            await self._stop_write_queue(self.write_queue, timeout or self.schedule.job_timeout)
+
+    async def _stop_write_queue(self, queue: WriteBehind[Any], timeout: float) -> None:
+        """Queued items go to the spool first, then to the store if it takes them in time;
+        whatever is left is replayed at the next start."""
+        stopped = await asyncio.get_running_loop().run_in_executor(None, queue.stop, timeout)
+        if not stopped:
+            self.drained_cleanly = False
+            log.error(
+                "store writer still busy after the drain timeout; its items stay spooled",
+                extra={"timeout_s": timeout, "pending": queue.pending},
+            )
 
     async def _finish_writes(self, timeout: float) -> None:
         """Wait for the store writes already queued, but not forever: systemd's stop timeout

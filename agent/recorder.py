@@ -9,7 +9,11 @@ event once per process and device, not one per poll.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from agent.store import repository as repo
 from agent.store.engine import Store
@@ -70,31 +74,118 @@ def run_status(snapshot: HealthSnapshot) -> tuple[str, str | None]:
     return ("partial", problems) if problems else ("ok", None)
 
 
+@dataclass(frozen=True)
+class HealthWrite:
+    """Everything one health run puts into the store, decided when the poll lands, so that
+    the write itself can wait: in the daemon's queue, or in a spool file while the store is
+    down (``to_json``/``from_json``)."""
+
+    device: str
+    started_at: datetime
+    sampled_at: datetime
+    status: str
+    error: str | None
+    reading: repo.HealthReading
+    # An identity-mismatch event to add with this sample: (message, details), or None.
+    mismatch: tuple[str, dict[str, Any]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device": self.device,
+            "started_at": self.started_at.isoformat(),
+            "sampled_at": self.sampled_at.isoformat(),
+            "status": self.status,
+            "error": self.error,
+            "reading": asdict(self.reading),
+            "mismatch": None if self.mismatch is None else list(self.mismatch),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HealthWrite:
+        reading = dict(data["reading"])
+        reading["components"] = [repo.ComponentState(**c) for c in reading["components"]]
+        reading["interfaces"] = [repo.InterfaceState(**i) for i in reading["interfaces"]]
+        mismatch = data.get("mismatch")
+        return cls(
+            device=data["device"],
+            started_at=datetime.fromisoformat(data["started_at"]),
+            sampled_at=datetime.fromisoformat(data["sampled_at"]),
+            status=data["status"],
+            error=data["error"],
+            reading=repo.HealthReading(**reading),
+            mismatch=None if mismatch is None else (mismatch[0], mismatch[1]),
+        )
+
+
+def write_health(session: Session, item: HealthWrite) -> None:
+    """Put one health run into ``session``; the caller's transaction commits it (alone, or
+    with a whole batch)."""
+    run = repo.start_run(session, item.device, "health", started_at=item.started_at)
+    repo.add_health_sample(session, run, item.reading, sampled_at=item.sampled_at)
+    repo.finish_run(session, run, item.status, error=item.error)
+    if item.mismatch is not None:
+        message, details = item.mismatch
+        repo.add_event(
+            session, "identity-mismatch", "warning", message, device=item.device, details=details
+        )
+
+
 class Recorder:
+    """Turns health snapshots into ``HealthWrite`` items (``prepare``) and writes them, either
+    at once in a transaction of their own (``save_health``, for the CLI) or into a session
+    the caller holds (``write_health``, for the daemon's batched writer)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self._reported_mismatch: dict[str, str] = {}
 
-    def save_health(self, snapshot: HealthSnapshot, started_at: datetime) -> None:
+    def prepare(self, snapshot: HealthSnapshot, started_at: datetime) -> HealthWrite:
         status, error = run_status(snapshot)
-        with self.store.session() as session:
-            run = repo.start_run(session, snapshot.device, "health", started_at=started_at)
-            repo.add_health_sample(
-                session, run, health_reading(snapshot), sampled_at=snapshot.collected_at
+        event: tuple[str, dict[str, Any]] | None = None
+        mismatch = snapshot.identity.mismatch
+        if mismatch and self._reported_mismatch.get(snapshot.device) != mismatch:
+            event = (
+                f"{snapshot.device}: {mismatch}",
+                {
+                    "sys_object_id": snapshot.identity.sys_object_id,
+                    "sys_descr": snapshot.identity.sys_descr,
+                    "detected_model": snapshot.identity.detected_model,
+                },
             )
-            repo.finish_run(session, run, status, error=error)
-            mismatch = snapshot.identity.mismatch
-            if mismatch and self._reported_mismatch.get(snapshot.device) != mismatch:
-                repo.add_event(
-                    session,
-                    "identity-mismatch",
-                    "warning",
-                    f"{snapshot.device}: {mismatch}",
-                    device=snapshot.device,
-                    details={
-                        "sys_object_id": snapshot.identity.sys_object_id,
-                        "sys_descr": snapshot.identity.sys_descr,
-                        "detected_model": snapshot.identity.detected_model,
-                    },
-                )
-                self._reported_mismatch[snapshot.device] = mismatch
+            self._reported_mismatch[snapshot.device] = mismatch
+        return HealthWrite(
+            device=snapshot.device,
+            started_at=started_at,
+            sampled_at=snapshot.collected_at,
+            status=status,
+            error=error,
+            reading=health_reading(snapshot),
+            mismatch=event,
+        )
+
+    def save_health(self, snapshot: HealthSnapshot, started_at: datetime) -> None:
+        item = self.prepare(snapshot, started_at)
+        try:
+            with self.store.session() as session:
+                write_health(session, item)
+        except BaseException:
+            # Not stored: report the mismatch again with the next sample that is.
+            if item.mismatch is not None:
+                self._reported_mismatch.pop(snapshot.device, None)
+            raise
+
+
+class HealthCodec:
+    """``HealthWrite`` items for the daemon's write-behind queue (``agent.writer``)."""
+
+    def write(self, session: Session, item: HealthWrite) -> None:
+        write_health(session, item)
+
+    def encode(self, item: HealthWrite) -> dict[str, Any]:
+        return item.to_json()
+
+    def decode(self, data: dict[str, Any]) -> HealthWrite:
+        return HealthWrite.from_json(data)
+
+    def describe(self, item: HealthWrite) -> str:
+        return f"health sample of {item.device} at {item.sampled_at.isoformat()}"

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agent.daemon import CollectorKind, Daemon
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from agent.settings import Settings
     from agent.state import FleetState
     from agent.store import Store
+    from agent.writer import WriteBehind
 
 log = logging.getLogger("netmon.run")
 
@@ -85,6 +86,7 @@ def build_daemon(
     state: FleetState,
     store: Store | None,
     reload_devices: Callable[[], Sequence[Device]] | None,
+    write_queue: WriteBehind[Any] | None = None,
 ) -> Daemon:
     from agent.daemon import Daemon, Schedule, sync_store_devices
 
@@ -109,6 +111,19 @@ def build_daemon(
         schedule,
         reload_devices=reload_devices,
         on_devices=sync_store_devices(store) if store is not None else None,
+        write_queue=write_queue,
+    )
+
+
+def health_write_queue(store: Store) -> WriteBehind[Any]:
+    """The daemon's write-behind queue for health samples, spooling into the state
+    directory (agent.writer)."""
+    from agent.recorder import HealthCodec
+    from agent.store.engine import default_state_dir, sqlite_file
+    from agent.writer import WriteBehind
+
+    return WriteBehind(
+        store, HealthCodec(), default_state_dir() / "spool", sqlite_file=sqlite_file(store.url)
     )
 
 
@@ -119,6 +134,7 @@ def run_command(args: argparse.Namespace) -> int:
     from agent.settings import load_settings, settings_path
     from agent.state import FleetState
     from agent.store import open_store
+    from agent.writer import StoreWriterCollector
 
     configure_logging(getattr(logging, args.log_level.upper()))
     settings = load_settings(settings_path(args.config))
@@ -126,14 +142,17 @@ def run_command(args: argparse.Namespace) -> int:
     inventory = load_inventory(inventory_path)
     store = open_store(settings.store_url)
     state = FleetState()
-    server = MetricsServer(
-        build_registry(state), settings.listen_host, settings.listen_port, settings.web
-    )
+    registry = build_registry(state)
+    server = MetricsServer(registry, settings.listen_host, settings.listen_port, settings.web)
 
     def reload_devices() -> Sequence[Device]:
         return load_inventory(inventory_path).devices
 
-    daemon = build_daemon(settings, inventory.devices, state, store, reload_devices)
+    write_queue = health_write_queue(store)
+    registry.register(StoreWriterCollector(write_queue))
+    daemon = build_daemon(
+        settings, inventory.devices, state, store, reload_devices, write_queue=write_queue
+    )
     server.start()
     log.info(
         "serving metrics",

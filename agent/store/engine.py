@@ -129,7 +129,7 @@ def _ensure_state_dir(state_dir: Path) -> None:
         ) from None
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     """The file behind a SQLite URL, or None for memory and ``file:`` URI databases."""
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
@@ -140,7 +140,7 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _prepare_sqlite_file(url: URL) -> None:
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is None or path.exists():
         return
     if not path.parent.is_dir():
