@@ -34,7 +34,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -147,6 +147,7 @@ class WriterStats:
     """What the metrics Collector reads; updated under the queue's lock."""
 
     available: bool = True
+    queued: int = 0
     failures: int = 0
     replayed: int = 0
     dropped: int = 0
@@ -270,6 +271,9 @@ class WriteBehind(Generic[Item]):
         self._outage_replayed = 0
         self._file_missing = False
         self._spool_failing = False
+        # Called (writer thread) when a new database file appears at the path, before anything
+        # is written into it: the daemon syncs its devices there, or every sample is refused.
+        self.on_new_file: Callable[[], None] | None = None
         if self.spool.files:
             log.warning(
                 "samples spooled by an earlier run will be written when the store takes them",
@@ -281,6 +285,7 @@ class WriteBehind(Generic[Item]):
         """Queue one item; never blocks on the store."""
         with self._lock:
             self._memory.append(item)
+            self.stats.queued += 1
             if len(self._memory) > self.max_memory_items:
                 dropped = self._memory.popleft()
                 self.stats.dropped += 1
@@ -310,9 +315,23 @@ class WriteBehind(Generic[Item]):
             self._lock.notify()
         if self._thread is None:
             self.flush()
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        else:
+            self._thread.join(timeout)
+        stopped = self._thread is None or not self._thread.is_alive()
+        with self._lock:
+            stats = self.stats
+            totals = {
+                "queued": stats.queued,
+                "written": stats.written,
+                "replayed": stats.replayed,
+                "rejected": stats.rejected,
+                "dropped": stats.dropped,
+                "pending": len(self._memory) + self.spool.items,
+            }
+        # The whole account of this run's items, for the journal: queued = written (replayed
+        # included) + rejected + dropped + pending (kept for the next start).
+        log.info("store writer stopped", extra=totals)
+        return stopped
 
     def _loop(self) -> None:
         while True:
@@ -519,6 +538,13 @@ class WriteBehind(Generic[Item]):
             "database file replaced under netmon: writing to the file now at this path",
             extra={"path": str(self.watch.path)},
         )
+        if self.on_new_file is not None:
+            try:
+                self.on_new_file()
+            except Exception as error:
+                self._went_down(error)
+                self.watch.identity = None  # try the new file again next time
+                return False
         return True
 
     def _went_down(self, error: BaseException) -> None:
@@ -575,6 +601,7 @@ class StoreWriterCollector:
             available = stats.available
             pending = len(queue._memory) + queue.spool.items
             spool_bytes = queue.spool.size
+            queued = stats.queued
             failures, replayed, dropped, rejected = (
                 stats.failures,
                 stats.replayed,
@@ -606,6 +633,11 @@ class StoreWriterCollector:
             "Time to write one batch (one transaction), failed ones included",
             buckets=buckets,
             sum_value=duration_sum,
+        )
+        yield CounterMetricFamily(
+            "netmon_store_writes_queued",
+            "Items handed to the writer (one per health run) since the daemon started",
+            value=queued,
         )
         yield CounterMetricFamily(
             "netmon_store_write_failures",

@@ -128,7 +128,7 @@ def health_write_queue(store: Store) -> WriteBehind[Any]:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from agent.daemon import configure_logging
+    from agent.daemon import configure_logging, sync_store_devices
     from agent.inventory import default_inventory_path, load_inventory
     from agent.metrics import MetricsServer, build_registry
     from agent.settings import load_settings, settings_path
@@ -153,6 +153,8 @@ def run_command(args: argparse.Namespace) -> int:
     daemon = build_daemon(
         settings, inventory.devices, state, store, reload_devices, write_queue=write_queue
     )
+    sync_devices = sync_store_devices(store)
+    write_queue.on_new_file = lambda: sync_devices(list(daemon.devices.values()))
     server.start()
     log.info(
         "serving metrics",

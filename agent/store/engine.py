@@ -180,7 +180,24 @@ def make_engine(url: URL, *, foreign_keys: bool = True, pooled: bool = True) -> 
         raise StoreError(f"cannot use database {describe(url)}: {error}") from None
     if backend == "sqlite":
         _configure_sqlite(engine, foreign_keys=foreign_keys)
+        path = sqlite_file(url)
+        if path is not None:
+            _open_existing_only(engine, path)
     return engine
+
+
+def _open_existing_only(engine: Engine, path: Path) -> None:
+    """Connections open the file only if it exists (``mode=rw``): a database deleted under a
+    running netmon is an error, not a new empty file that SQLite creates silently (which
+    would split the history in two). New files are made by ``_prepare_sqlite_file``."""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        if cargs:
+            cargs[0] = f"{path.resolve().as_uri()}?mode=rw"
+        else:
+            cparams["database"] = f"{path.resolve().as_uri()}?mode=rw"
+        cparams["uri"] = True
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
