@@ -283,3 +283,88 @@ def test_a_spool_file_is_valid_json_that_names_no_secret(
     data = json.loads(spooled.read_text())
     assert data["version"] == 1 and data["items"][0]["device"] == "sw-1"
     assert HealthCodec().decode(data["items"][0]) == item("sw-1", 0)
+
+
+# -- the daemon's write path -------------------------------------------------------------------
+class _StaticCollector:
+    def __init__(self, octets: int = 1) -> None:
+        self.octets = octets
+        self.calls = 0
+
+    async def collect(self, device: object) -> HealthSnapshot:
+        self.calls += 1
+        name = getattr(device, "name")  # noqa: B009 - any object with a name
+        return HealthSnapshot(
+            name,
+            dt.datetime.now(dt.UTC),
+            True,
+            interfaces=[Interface(index=1, name="ge0/1", oper_up=True, in_octets=self.octets)],
+        )
+
+
+def test_the_daemon_queues_health_writes_and_drains_them_at_stop(
+    store: Store, database: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from agent.daemon import Daemon, HealthKind, Schedule
+    from agent.recorder import Recorder
+    from agent.state import FleetState
+
+    queue = queue_for(store, tmp_path, database)
+    # An hour between drains: only the stop can write them, so the runs cannot have waited.
+    queue.interval = 3600
+    collector = _StaticCollector()
+    devices = [FakeDevice(name) for name in DEVICES]
+
+    async def main() -> None:
+        daemon = Daemon(
+            [HealthKind(collector, Recorder(store))],  # type: ignore[arg-type]
+            devices,  # type: ignore[arg-type]
+            FleetState(),
+            Schedule(intervals={"health": 3600}, first_run_spread=3600),
+            write_queue=queue,
+        )
+        await daemon.start()
+        for _ in range(4):
+            await asyncio.gather(*(daemon.run_job("health", name) for name in DEVICES))
+        assert count(store) == 0 and queue.pending == 12
+        await daemon.drain(timeout=30)
+
+    asyncio.run(main())
+    assert count(store) == 12 and queue.pending == 0
+
+
+def test_any_exception_of_a_store_write_is_one_log_line_and_polling_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+
+    from agent.daemon import Daemon, HealthKind, Schedule
+    from agent.state import FleetState
+
+    class Exploding(HealthKind):
+        def record(self, result: HealthSnapshot, started_at: dt.datetime) -> None:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    collector = _StaticCollector()
+    devices = [FakeDevice("sw-1")]
+
+    async def main() -> None:
+        daemon = Daemon(
+            [Exploding(collector, None)],  # type: ignore[arg-type]
+            devices,  # type: ignore[arg-type]
+            FleetState(),
+            Schedule(intervals={"health": 3600}, first_run_spread=3600),
+        )
+        for _ in range(3):
+            await daemon.run_job("health", "sw-1")
+        await daemon.drain(timeout=10)
+
+    caplog.set_level(logging.INFO, logger="netmon.daemon")
+    asyncio.run(main())
+    assert collector.calls == 3
+    failures = [r for r in caplog.records if r.getMessage() == "store write failed"]
+    assert len(failures) == 3
+    assert all("OverflowError" in str(getattr(r, "error", "")) for r in failures)
+    assert not any(r.exc_info for r in caplog.records)
