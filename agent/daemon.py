@@ -277,6 +277,9 @@ class Daemon:
         # Kinds with ``pending_write`` (health) hand their results to this queue instead of
         # waiting for the writer thread: a poll never waits for the store (agent.writer).
         self.write_queue = write_queue
+        # (kind, device) -> the newest result a store outage kept from being written.
+        self._deferred: dict[tuple[str, str], tuple[CollectorKind, Any, dt.datetime]] = {}
+        self._retrying: asyncio.Task[None] | None = None
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -311,6 +314,8 @@ class Daemon:
             self._add_jobs(name)
         self.scheduler.start()
         if self.write_queue is not None:
+            loop = asyncio.get_running_loop()
+            self.write_queue.on_back = lambda: loop.call_soon_threadsafe(self.retry_deferred)
             self.write_queue.start()
         if self.on_devices is not None:
             await self._in_writer(self.on_devices, list(self.devices.values()))
@@ -432,19 +437,66 @@ class Daemon:
             success=outcome.success,
             error_reason=outcome.error_reason,
         )
-        try:
-            pending_write = getattr(kind, "pending_write", None)
-            if self.write_queue is not None and pending_write is not None:
+        pending_write = getattr(kind, "pending_write", None)
+        if self.write_queue is not None and pending_write is not None:
+            try:
                 item = pending_write(result, started_at)
                 if item is not None:
                     self.write_queue.submit(item)
-                return
+            except Exception as error:
+                log.error(
+                    "store write not queued",
+                    extra={"device": device.name, "collector": kind.kind, "error": _cause(error)},
+                )
+            return
+        if await self._record(kind, device.name, result, started_at) and self._deferred:
+            self.retry_deferred()  # the store takes writes again
+
+    async def _record(
+        self, kind: CollectorKind, device: str, result: Any, started_at: dt.datetime
+    ) -> bool:
+        """Write one result in the writer thread; True when it was written. During a store
+        outage the result is kept (the newest per device and kind: configuration and
+        signature results are states, a newer one supersedes) and written once the store
+        is back."""
+        from agent.writer import is_outage
+
+        try:
             await self._in_writer(kind.record, result, started_at)
+            self._deferred.pop((kind.kind, device), None)
+            return True
         except Exception as error:  # any failure: logged, and this device's next poll runs
+            outage = is_outage(error)
+            if outage and device in self.devices:
+                self._deferred[(kind.kind, device)] = (kind, result, started_at)
             log.error(
                 "store write failed",
-                extra={"device": device.name, "collector": kind.kind, "error": _cause(error)},
+                extra={
+                    "device": device,
+                    "collector": kind.kind,
+                    "error": _cause(error),
+                    "kept_until_store_is_back": outage,
+                },
             )
+            return False
+
+    def retry_deferred(self) -> None:
+        """Write the results kept during an outage (on the loop's thread; the writes run in
+        the writer thread)."""
+        if self._retrying is not None and not self._retrying.done():
+            return
+        self._retrying = asyncio.get_running_loop().create_task(self._retry_deferred())
+
+    async def _retry_deferred(self) -> None:
+        for (kind_name, device), (kind, result, started_at) in list(self._deferred.items()):
+            if device not in self.devices:
+                self._deferred.pop((kind_name, device), None)
+                continue
+            if self._deferred.get((kind_name, device), (None, None, None))[1] is not result:
+                continue  # superseded by a newer result meanwhile
+            if not await self._record(kind, device, result, started_at):
+                return
+            log.info("kept result written", extra={"device": device, "collector": kind_name})
 
     async def _in_writer(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
@@ -501,6 +553,12 @@ class Daemon:
         await self._finish_writes(timeout or self.schedule.job_timeout + 30)
         if self.write_queue is not None:
             await self._stop_write_queue(self.write_queue, timeout or self.schedule.job_timeout)
+        if self._deferred:
+            log.warning(
+                "results kept during a store outage were not written; the next polls after "
+                "the restart collect them again",
+                extra={"results": sorted(f"{kind} {device}" for kind, device in self._deferred)},
+            )
 
     async def _stop_write_queue(self, queue: WriteBehind[Any], timeout: float) -> None:
         """Queued items go to the spool first, then to the store if it takes them in time;

@@ -275,6 +275,9 @@ class WriteBehind(Generic[Item]):
         # Called (writer thread) when a new database file appears at the path, before anything
         # is written into it: the daemon syncs its devices there, or every sample is refused.
         self.on_new_file: Callable[[], None] | None = None
+        # Called (writer thread) when the store is back after an outage: the daemon then
+        # writes the other kinds' results it kept meanwhile.
+        self.on_back: Callable[[], None] | None = None
         if self.spool.files:
             log.warning(
                 "samples spooled by an earlier run will be written when the store takes them",
@@ -578,6 +581,11 @@ class WriteBehind(Generic[Item]):
                     "outage_s": round(time.monotonic() - began, 1),
                 },
             )
+            if self.on_back is not None:
+                try:
+                    self.on_back()
+                except Exception as error:  # e.g. the loop already closed at shutdown
+                    log.warning("store-back callback failed", extra={"error": _cause(error)})
 
 
 def _cause(error: BaseException) -> str:

@@ -368,3 +368,51 @@ def test_any_exception_of_a_store_write_is_one_log_line_and_polling_goes_on(
     assert len(failures) == 3
     assert all("OverflowError" in str(getattr(r, "error", "")) for r in failures)
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_result_the_store_could_not_take_is_written_once_it_is_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Configuration and signature results (written by the writer thread, not the queue)
+    are kept during an outage, the newest per device, and written when the store is back."""
+    import asyncio
+
+    from sqlalchemy.exc import OperationalError
+
+    from agent.daemon import Daemon, HealthKind, Schedule
+    from agent.state import FleetState
+    from agent.store import StoreError
+
+    class Flaky(HealthKind):
+        down = True
+        written: list[str]
+
+        def record(self, result: HealthSnapshot, started_at: dt.datetime) -> None:
+            if self.down:
+                cause = OperationalError("INSERT", {}, Exception("database is locked"))
+                raise StoreError("database sqlite:///x: database is locked") from cause
+            self.written.append(result.device)
+
+    kind = Flaky(_StaticCollector(), None)  # type: ignore[arg-type]
+    kind.written = []
+    devices = [FakeDevice("sw-1"), FakeDevice("sw-2")]
+
+    async def main() -> None:
+        daemon = Daemon(
+            [kind],
+            devices,  # type: ignore[arg-type]
+            FleetState(),
+            Schedule(intervals={"health": 3600}, first_run_spread=3600),
+        )
+        await daemon.run_job("health", "sw-1")
+        assert list(daemon._deferred) == [("health", "sw-1")] and kind.written == []
+        kind.down = False
+        await daemon.run_job("health", "sw-2")  # written: the store is back
+        assert daemon._retrying is not None
+        await daemon._retrying
+        assert sorted(kind.written) == ["sw-1", "sw-2"] and not daemon._deferred
+        await daemon.drain(timeout=10)
+
+    caplog.set_level(logging.INFO, logger="netmon.daemon")
+    asyncio.run(main())
+    assert any(r.getMessage() == "kept result written" for r in caplog.records)
