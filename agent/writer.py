@@ -181,6 +181,10 @@ class Spool:
         for leftover in directory.glob("*.tmp"):  # a write cut short by a crash: never counted
             leftover.unlink(missing_ok=True)
         self.files: deque[SpoolFile] = deque(sorted(self._scan(), key=lambda f: f.path.name))
+        # Totals kept as plain ints: other threads (the metrics scrape) read them while the
+        # writer thread changes ``files``, and must never iterate the deque meanwhile.
+        self.items = sum(f.items for f in self.files)
+        self.size = sum(f.size for f in self.files)
 
     def _scan(self) -> Iterator[SpoolFile]:
         for path in self.directory.glob(f"*{SPOOL_SUFFIX}"):
@@ -189,14 +193,6 @@ class Spool:
                 log.warning("not a spool file; left alone", extra={"path": str(path)})
                 continue
             yield SpoolFile(path, int(parts[2]), path.stat().st_size)
-
-    @property
-    def items(self) -> int:
-        return sum(f.items for f in self.files)
-
-    @property
-    def size(self) -> int:
-        return sum(f.size for f in self.files)
 
     def add(self, encoded: Sequence[dict[str, Any]]) -> SpoolFile:
         """Write one batch durably (file and directory fsync'd) before it counts as kept."""
@@ -218,6 +214,8 @@ class Spool:
         self._sync_directory()
         spooled = SpoolFile(final, len(encoded), len(data))
         self.files.append(spooled)
+        self.items += spooled.items
+        self.size += spooled.size
         return spooled
 
     def read(self, spooled: SpoolFile) -> list[dict[str, Any]]:
@@ -229,8 +227,14 @@ class Spool:
 
     def remove(self, spooled: SpoolFile) -> None:
         spooled.path.unlink(missing_ok=True)
-        self.files.remove(spooled)
+        self.forget(spooled)
         self._sync_directory()
+
+    def forget(self, spooled: SpoolFile) -> None:
+        """No longer count ``spooled`` (deleted, or moved aside)."""
+        self.files.remove(spooled)
+        self.items -= spooled.items
+        self.size -= spooled.size
 
     def _sync_directory(self) -> None:
         descriptor = os.open(self.directory, os.O_RDONLY)
@@ -438,7 +442,7 @@ class WriteBehind(Generic[Item]):
             # set aside for a person, never retried in a loop, never silently deleted.
             broken = spooled.path.with_suffix(".broken")
             os.replace(spooled.path, broken)
-            self.spool.files.remove(spooled)
+            self.spool.forget(spooled)
             with self._lock:
                 self.stats.dropped += spooled.items
             log.error(

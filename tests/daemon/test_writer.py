@@ -416,3 +416,19 @@ def test_a_result_the_store_could_not_take_is_written_once_it_is_back(
     caplog.set_level(logging.INFO, logger="netmon.daemon")
     asyncio.run(main())
     assert any(r.getMessage() == "kept result written" for r in caplog.records)
+
+
+def test_an_unreadable_spool_file_is_set_aside_counted_and_never_retried(
+    store: Store, database: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spool = tmp_path / "state" / "spool"
+    spool.mkdir(parents=True)
+    (spool / "00000000000000000001-000001-7.json").write_text('{"version": 1, "items": [')
+    queue = queue_for(store, tmp_path, database)
+    assert queue.pending == 7
+    queue.submit(item("sw-1", 0))
+    queue.flush()
+    assert count(store) == 1 and queue.pending == 0
+    assert (spool / "00000000000000000001-000001-7.broken").exists()
+    assert metrics(queue)["netmon_store_writes_dropped_total"] == 7
+    assert len(messages(caplog, "spool file unreadable")) == 1
