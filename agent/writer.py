@@ -56,8 +56,8 @@ DEFAULT_MAX_BATCH = 1_000
 # 20,000 samples is several minutes of a 500-device fleet at a 30 s interval: a stuck write
 # (busy timeout, connect timeout) is seconds, so this bound is reached only by a bug.
 DEFAULT_MAX_MEMORY_ITEMS = 20_000
-# A 48-port switch's sample is ~12 KiB of JSON (benchmarks/writer.py): 512 MiB keep ~43,000
-# samples, about 9 hours of the 40-device fleet at 30 s: more than any outage that the
+# A 48-port switch's sample is ~5.7 KiB of JSON (benchmarks/writer.py): 512 MiB keep ~90,000
+# samples, about 19 hours of the 40-device fleet at 30 s: more than any outage that the
 # netmon_store_available alert leaves unnoticed.
 DEFAULT_MAX_SPOOL_BYTES = 512 * 1024 * 1024
 # Per-batch write time buckets (seconds): a batch is milliseconds when healthy, up to the
