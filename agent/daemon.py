@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from agent.inventory import Device
     from agent.recorder import Recorder
     from agent.state import FleetState
+    from agent.writer import WriteBehind
     from collectors.base import HealthSnapshot
     from collectors.health import HealthCollector
 
@@ -125,6 +126,10 @@ class HealthKind:
     def record(self, result: HealthSnapshot, started_at: dt.datetime) -> None:
         if self.recorder is not None:
             self.recorder.save_health(result, started_at)
+
+    def pending_write(self, result: HealthSnapshot, started_at: dt.datetime) -> Any:
+        """The store write as a queue item (``agent.writer``), or None without a store."""
+        return None if self.recorder is None else self.recorder.prepare(result, started_at)
 
 
 # -- backoff ---------------------------------------------------------------------------------
@@ -279,8 +284,15 @@ class Daemon:
         on_devices: Callable[[Sequence[Device]], None] | None = None,
         notifier: SystemdNotifier | None = None,
         clock: Callable[[], float] = time.monotonic,
+        write_queue: WriteBehind[Any] | None = None,
     ) -> None:
         self.clock = clock
+        # Kinds with ``pending_write`` (health) hand their results to this queue instead of
+        # waiting for the writer thread: a poll never waits for the store (agent.writer).
+        self.write_queue = write_queue
+        # (kind, device) -> the newest result a store outage kept from being written.
+        self._deferred: dict[tuple[str, str], tuple[CollectorKind, Any, dt.datetime]] = {}
+        self._retrying: asyncio.Task[None] | None = None
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -314,6 +326,10 @@ class Daemon:
         for name in self.devices:
             self._add_jobs(name)
         self.scheduler.start()
+        if self.write_queue is not None:
+            loop = asyncio.get_running_loop()
+            self.write_queue.on_back = lambda: loop.call_soon_threadsafe(self.retry_deferred)
+            self.write_queue.start()
         if self.on_devices is not None:
             await self._in_writer(self.on_devices, list(self.devices.values()))
         log.info(
@@ -374,6 +390,13 @@ class Daemon:
         self._running.add(task)
         try:
             await self._run(kind, device, backoff)
+        except Exception as error:
+            # Whatever escapes a run (a bug, a value nothing expected) is one log line for
+            # this run; the job stays scheduled, so the device's history goes on.
+            log.error(
+                "run failed",
+                extra={"device": device_name, "collector": kind_name, "error": _cause(error)},
+            )
         finally:
             self._busy.discard(key)
             self._running.discard(task)
@@ -427,13 +450,66 @@ class Daemon:
             success=outcome.success,
             error_reason=outcome.error_reason,
         )
+        pending_write = getattr(kind, "pending_write", None)
+        if self.write_queue is not None and pending_write is not None:
+            try:
+                item = pending_write(result, started_at)
+                if item is not None:
+                    self.write_queue.submit(item)
+            except Exception as error:
+                log.error(
+                    "store write not queued",
+                    extra={"device": device.name, "collector": kind.kind, "error": _cause(error)},
+                )
+            return
+        if await self._record(kind, device.name, result, started_at) and self._deferred:
+            self.retry_deferred()  # the store takes writes again
+
+    async def _record(
+        self, kind: CollectorKind, device: str, result: Any, started_at: dt.datetime
+    ) -> bool:
+        """Write one result in the writer thread; True when it was written. During a store
+        outage the result is kept (the newest per device and kind: configuration and
+        signature results are states, a newer one supersedes) and written once the store
+        is back."""
+        from agent.writer import is_outage
+
         try:
             await self._in_writer(kind.record, result, started_at)
-        except NetmonError as error:
+            self._deferred.pop((kind.kind, device), None)
+            return True
+        except Exception as error:  # any failure: logged, and this device's next poll runs
+            outage = is_outage(error)
+            if outage and device in self.devices:
+                self._deferred[(kind.kind, device)] = (kind, result, started_at)
             log.error(
                 "store write failed",
-                extra={"device": device.name, "collector": kind.kind, "error": str(error)},
+                extra={
+                    "device": device,
+                    "collector": kind.kind,
+                    "error": _cause(error),
+                    "kept_until_store_is_back": outage,
+                },
             )
+            return False
+
+    def retry_deferred(self) -> None:
+        """Write the results kept during an outage (on the loop's thread; the writes run in
+        the writer thread)."""
+        if self._retrying is not None and not self._retrying.done():
+            return
+        self._retrying = asyncio.get_running_loop().create_task(self._retry_deferred())
+
+    async def _retry_deferred(self) -> None:
+        for (kind_name, device), (kind, result, started_at) in list(self._deferred.items()):
+            if device not in self.devices:
+                self._deferred.pop((kind_name, device), None)
+                continue
+            if self._deferred.get((kind_name, device), (None, None, None))[1] is not result:
+                continue  # superseded by a newer result meanwhile
+            if not await self._record(kind, device, result, started_at):
+                return
+            log.info("kept result written", extra={"device": device, "collector": kind_name})
 
     async def _in_writer(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
@@ -522,6 +598,25 @@ class Daemon:
         if scheduling:
             self.scheduler.shutdown(wait=False)
         await self._finish_writes(timeout or self.schedule.job_timeout + 30)
+        if self.write_queue is not None:
+            await self._stop_write_queue(self.write_queue, timeout or self.schedule.job_timeout)
+        if self._deferred:
+            log.warning(
+                "results kept during a store outage were not written; the next polls after "
+                "the restart collect them again",
+                extra={"results": sorted(f"{kind} {device}" for kind, device in self._deferred)},
+            )
+
+    async def _stop_write_queue(self, queue: WriteBehind[Any], timeout: float) -> None:
+        """Queued items go to the spool first, then to the store if it takes them in time;
+        whatever is left is replayed at the next start."""
+        stopped = await asyncio.get_running_loop().run_in_executor(None, queue.stop, timeout)
+        if not stopped:
+            self.drained_cleanly = False
+            log.error(
+                "store writer still busy after the drain timeout; its items stay spooled",
+                extra={"timeout_s": timeout, "pending": queue.pending},
+            )
 
     async def _finish_writes(self, timeout: float) -> None:
         """Wait for the store writes already queued, but not forever: systemd's stop timeout
@@ -598,6 +693,13 @@ class Daemon:
         while True:
             self.notifier.notify("WATCHDOG=1")
             await asyncio.sleep(period / 2)
+
+
+def _cause(error: BaseException) -> str:
+    """An exception as one log field: its type (what kind of failure) and its message."""
+    if isinstance(error, NetmonError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _log_sync_failure(future: Any) -> None:

@@ -284,7 +284,7 @@ def _info(version: ConfigVersion) -> VersionInfo:
 
 
 def history(store: Store, device: str) -> list[VersionInfo]:
-    with store.session() as session:
+    with store.session(read_only=True) as session:
         return [_info(v) for v in repo.config_versions(session, device)]
 
 
@@ -300,7 +300,7 @@ def diff(
 ) -> str:
     """A unified diff, by default from the reference (baseline) to the current version; an
     empty string when the two are the same."""
-    with store.session() as session:
+    with store.session(read_only=True) as session:
         row = repo.get_device(session, device)
         latest = repo.latest_config(session, row)
         if latest is None:
@@ -321,7 +321,7 @@ def diff(
 
 
 def status(store: Store) -> list[DeviceDrift]:
-    with store.session() as session:
+    with store.session(read_only=True) as session:
         result = []
         for device in repo.active_devices(session):
             latest = repo.latest_config(session, device)
@@ -389,7 +389,7 @@ def export_git(store: Store, directory: Path) -> int:
         exported = set(EXPORT_MARK.findall(_git(directory, "log", "--format=%B")))
     except DriftError:  # a repository without commits yet
         exported = set()
-    with store.session() as session:
+    with store.session(read_only=True) as session:
         pending = [
             (version.collected_at, device.name, version.sequence, version.sha256, version.text)
             for device in repo.active_devices(session)

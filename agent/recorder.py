@@ -11,7 +11,9 @@ after a restart, read back from those events) is a ``device-replaced`` warning.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,62 +78,103 @@ def run_status(snapshot: HealthSnapshot) -> tuple[str, str | None]:
     return ("partial", problems) if problems else ("ok", None)
 
 
-class Recorder:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._reported_mismatch: dict[str, str] = {}
-        self._serials: dict[str, str] = {}
+INTERFACE_FIELDS = tuple(field.name for field in fields(repo.InterfaceState))
 
-    def save_health(self, snapshot: HealthSnapshot, started_at: datetime) -> None:
-        status, error = run_status(snapshot)
-        with self.store.session() as session:
-            run = repo.start_run(session, snapshot.device, "health", started_at=started_at)
-            repo.add_health_sample(
-                session, run, health_reading(snapshot), sampled_at=snapshot.collected_at
-            )
-            repo.finish_run(session, run, status, error=error)
-            mismatch = snapshot.identity.mismatch
-            if mismatch and self._reported_mismatch.get(snapshot.device) != mismatch:
-                repo.add_event(
-                    session,
-                    "identity-mismatch",
-                    "warning",
-                    f"{snapshot.device}: {mismatch}",
-                    device=snapshot.device,
-                    details={
-                        "sys_object_id": snapshot.identity.sys_object_id,
-                        "sys_descr": snapshot.identity.sys_descr,
-                        "detected_model": snapshot.identity.detected_model,
-                    },
-                )
-                self._reported_mismatch[snapshot.device] = mismatch
-            self._check_serial(session, snapshot)
 
-    def _check_serial(self, session: Session, snapshot: HealthSnapshot) -> None:
-        serial = snapshot.identity.serial_number
-        if not serial or self._serials.get(snapshot.device) == serial:
-            return
-        known = self._serials.get(snapshot.device) or _stored_serial(session, snapshot.device)
-        if known is None:
-            repo.add_event(
-                session,
-                "device-serial",
-                "info",
-                f"{snapshot.device}: serial number {serial}",
-                device=snapshot.device,
-                details={"serial": serial},
-            )
-        elif known != serial:
-            repo.add_event(
-                session,
-                "device-replaced",
-                "warning",
-                f"{snapshot.device}: serial number changed from {known} to {serial}: "
-                "the box was replaced",
-                device=snapshot.device,
-                details={"serial": serial, "previous_serial": known},
-            )
-        self._serials[snapshot.device] = serial
+@dataclass(frozen=True)
+class HealthWrite:
+    """Everything one health run puts into the store, decided when the poll lands, so that
+    the write itself can wait: in the daemon's queue, or in a spool file while the store is
+    down (``to_json``/``from_json``)."""
+
+    device: str
+    started_at: datetime
+    sampled_at: datetime
+    status: str
+    error: str | None
+    reading: repo.HealthReading
+    # An identity-mismatch event to add with this sample: (message, details), or None.
+    mismatch: tuple[str, dict[str, Any]] | None = None
+    # The chassis serial, set when this process sees it first or sees it change: the write
+    # compares it with the store's and records "device-serial" or "device-replaced".
+    serial: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        reading = asdict(self.reading)
+        # Interfaces as rows under one list of field names: a 48-port sample's JSON is less
+        # than half as large as with the names repeated in every row.
+        reading["interfaces"] = {
+            "fields": list(INTERFACE_FIELDS),
+            "rows": [[port[name] for name in INTERFACE_FIELDS] for port in reading["interfaces"]],
+        }
+        return {
+            "device": self.device,
+            "started_at": self.started_at.isoformat(),
+            "sampled_at": self.sampled_at.isoformat(),
+            "status": self.status,
+            "error": self.error,
+            "reading": reading,
+            "mismatch": None if self.mismatch is None else list(self.mismatch),
+            "serial": self.serial,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HealthWrite:
+        reading = dict(data["reading"])
+        reading["components"] = [repo.ComponentState(**c) for c in reading["components"]]
+        table = reading["interfaces"]
+        reading["interfaces"] = [
+            repo.InterfaceState(**dict(zip(table["fields"], row, strict=True)))
+            for row in table["rows"]
+        ]
+        mismatch = data.get("mismatch")
+        return cls(
+            device=data["device"],
+            started_at=datetime.fromisoformat(data["started_at"]),
+            sampled_at=datetime.fromisoformat(data["sampled_at"]),
+            status=data["status"],
+            error=data["error"],
+            reading=repo.HealthReading(**reading),
+            mismatch=None if mismatch is None else (mismatch[0], mismatch[1]),
+            serial=data.get("serial"),
+        )
+
+
+def write_health(session: Session, item: HealthWrite) -> None:
+    """Put one health run into ``session``; the caller's transaction commits it (alone, or
+    with a whole batch)."""
+    run = repo.start_run(session, item.device, "health", started_at=item.started_at)
+    repo.add_health_sample(session, run, item.reading, sampled_at=item.sampled_at)
+    repo.finish_run(session, run, item.status, error=item.error)
+    if item.mismatch is not None:
+        message, details = item.mismatch
+        repo.add_event(
+            session, "identity-mismatch", "warning", message, device=item.device, details=details
+        )
+    if item.serial:
+        _check_serial(session, item.device, item.serial)
+
+
+def _check_serial(session: Session, device: str, serial: str) -> None:
+    known = _stored_serial(session, device)
+    if known is None:
+        repo.add_event(
+            session,
+            "device-serial",
+            "info",
+            f"{device}: serial number {serial}",
+            device=device,
+            details={"serial": serial},
+        )
+    elif known != serial:
+        repo.add_event(
+            session,
+            "device-replaced",
+            "warning",
+            f"{device}: serial number changed from {known} to {serial}: the box was replaced",
+            device=device,
+            details={"serial": serial, "previous_serial": known},
+        )
 
 
 def _stored_serial(session: Session, device: str) -> str | None:
@@ -145,3 +188,73 @@ def _stored_serial(session: Session, device: str) -> str | None:
     )
     serial = (details or {}).get("serial")
     return str(serial) if serial else None
+
+
+class Recorder:
+    """Turns health snapshots into ``HealthWrite`` items (``prepare``) and writes them, either
+    at once in a transaction of their own (``save_health``, for the CLI) or into a session
+    the caller holds (``write_health``, for the daemon's batched writer)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._reported_mismatch: dict[str, str] = {}
+        self._serials: dict[str, str] = {}
+
+    def prepare(self, snapshot: HealthSnapshot, started_at: datetime) -> HealthWrite:
+        status, error = run_status(snapshot)
+        event: tuple[str, dict[str, Any]] | None = None
+        mismatch = snapshot.identity.mismatch
+        if mismatch and self._reported_mismatch.get(snapshot.device) != mismatch:
+            event = (
+                f"{snapshot.device}: {mismatch}",
+                {
+                    "sys_object_id": snapshot.identity.sys_object_id,
+                    "sys_descr": snapshot.identity.sys_descr,
+                    "detected_model": snapshot.identity.detected_model,
+                },
+            )
+            self._reported_mismatch[snapshot.device] = mismatch
+        serial = snapshot.identity.serial_number
+        if serial and self._serials.get(snapshot.device) != serial:
+            self._serials[snapshot.device] = serial
+        else:
+            serial = None
+        return HealthWrite(
+            device=snapshot.device,
+            started_at=started_at,
+            sampled_at=snapshot.collected_at,
+            status=status,
+            error=error,
+            reading=health_reading(snapshot),
+            mismatch=event,
+            serial=serial,
+        )
+
+    def save_health(self, snapshot: HealthSnapshot, started_at: datetime) -> None:
+        item = self.prepare(snapshot, started_at)
+        try:
+            with self.store.session() as session:
+                write_health(session, item)
+        except BaseException:
+            # Not stored: report the mismatch again with the next sample that is.
+            if item.mismatch is not None:
+                self._reported_mismatch.pop(snapshot.device, None)
+            if item.serial is not None:
+                self._serials.pop(snapshot.device, None)
+            raise
+
+
+class HealthCodec:
+    """``HealthWrite`` items for the daemon's write-behind queue (``agent.writer``)."""
+
+    def write(self, session: Session, item: HealthWrite) -> None:
+        write_health(session, item)
+
+    def encode(self, item: HealthWrite) -> dict[str, Any]:
+        return item.to_json()
+
+    def decode(self, data: dict[str, Any]) -> HealthWrite:
+        return HealthWrite.from_json(data)
+
+    def describe(self, item: HealthWrite) -> str:
+        return f"health sample of {item.device} at {item.sampled_at.isoformat()}"

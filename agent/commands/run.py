@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agent.daemon import CollectorKind, Daemon, DeviceSource, Reloaded
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from agent.settings import Settings
     from agent.state import FleetState
     from agent.store import Store
+    from agent.writer import WriteBehind
 
 log = logging.getLogger("netmon.run")
 
@@ -87,6 +88,7 @@ def build_daemon(
     state: FleetState,
     store: Store | None,
     reload_devices: DeviceSource | None,
+    write_queue: WriteBehind[Any] | None = None,
 ) -> Daemon:
     from agent.daemon import Daemon, sync_store_devices
     from agent.reload import schedule_of
@@ -105,17 +107,31 @@ def build_daemon(
         schedule,
         reload_devices=reload_devices,
         on_devices=sync_store_devices(store) if store is not None else None,
+        write_queue=write_queue,
+    )
+
+
+def health_write_queue(store: Store) -> WriteBehind[Any]:
+    """The daemon's write-behind queue for health samples, spooling into the state
+    directory (agent.writer)."""
+    from agent.recorder import HealthCodec
+    from agent.store.engine import default_state_dir, sqlite_file
+    from agent.writer import WriteBehind
+
+    return WriteBehind(
+        store, HealthCodec(), default_state_dir() / "spool", sqlite_file=sqlite_file(store.url)
     )
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from agent.daemon import Reloaded, configure_logging
+    from agent.daemon import Reloaded, configure_logging, sync_store_devices
     from agent.http_server import MetricsServer
     from agent.metrics import build_registry
     from agent.reload import load_configuration, schedule_of, settings_changes, warn_unreadable
     from agent.settings import settings_path
     from agent.state import FleetState
     from agent.store import open_store
+    from agent.writer import StoreWriterCollector
 
     configure_logging(getattr(logging, args.log_level.upper()))
     config_path = settings_path(args.config)
@@ -124,9 +140,8 @@ def run_command(args: argparse.Namespace) -> int:
     settings = current.settings
     store = open_store(settings.store_url)
     state = FleetState()
-    server = MetricsServer(
-        build_registry(state), settings.listen_host, settings.listen_port, settings.web
-    )
+    registry = build_registry(state)
+    server = MetricsServer(registry, settings.listen_host, settings.listen_port, settings.web)
 
     def reload_configuration() -> Reloaded:
         nonlocal current
@@ -136,7 +151,13 @@ def run_command(args: argparse.Namespace) -> int:
         current = new
         return Reloaded(new.devices, schedule_of(new.settings), new.settings.maintenance, changes)
 
-    daemon = build_daemon(settings, current.devices, state, store, reload_configuration)
+    write_queue = health_write_queue(store)
+    registry.register(StoreWriterCollector(write_queue))
+    daemon = build_daemon(
+        settings, current.devices, state, store, reload_configuration, write_queue=write_queue
+    )
+    sync_devices = sync_store_devices(store)
+    write_queue.on_new_file = lambda: sync_devices(list(daemon.devices.values()))
     server.start()
     log.info(
         "serving metrics",

@@ -188,7 +188,7 @@ def signatures_command(args: argparse.Namespace) -> int:
         print("\n".join(format_fetch(snapshot, outcome)))
         failures += outcome.status != "ok"
     today = dt.datetime.now(dt.UTC).date()
-    with open_store(args.url) as store, store.session() as session:
+    with open_store(args.url) as store, store.session(read_only=True) as session:
         views = fleet_rows(session, rules, today)
     rows = table_rows(views, today)
     if args.fetch:

@@ -36,7 +36,7 @@ def build_document(kind: str, data: ReportData, lang: str, settings: ReportSetti
 
 
 def read_data(store: Store, period: Period, generated_at: dt.datetime | None = None) -> ReportData:
-    with store.session() as session:
+    with store.session(read_only=True) as session:
         return load_report_data(session, period, generated_at)
 
 

@@ -14,12 +14,16 @@ Which database netmon uses (first match wins):
 
 A SQLite file netmon creates gets mode 0600: stored configurations are confidential even
 when redacted. SQLite runs in WAL mode (readers never block the poller's writes) with foreign
-keys enforced and a busy timeout. For any explicit SQLite path, the directory must already
-exist: a typo in ``--url`` should fail, not scatter databases around.
+keys enforced and a busy timeout. A writing session begins ``BEGIN IMMEDIATE``: it takes the
+write lock up front and waits for another writer (the daemon, ``netmon config approve``) up to
+the busy timeout, instead of failing at once when a deferred transaction would have to upgrade
+its lock; ``Store.session(read_only=True)`` stays deferred. For any explicit SQLite path,
+the directory must already exist: a typo in ``--url`` should fail, not scatter databases around.
 
 Every database failure becomes a ``StoreError`` that names the database with its password
 masked: a server that refuses connections or credentials, a read-only or full disk, a schema
-that was never created (run ``netmon db upgrade``), a write refused by a constraint. Writes run
+that was never created (run ``netmon db upgrade``), a write refused by a constraint, and
+what drivers raise unwrapped (OverflowError for an integer beyond 64 bits, OSError). Writes run
 in a transaction (``Store.session()``); a failed write rolls back and leaves everything stored
 before it as it was.
 """
@@ -27,6 +31,7 @@ before it as it was.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -52,6 +57,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 UPGRADE_HINT = "run `netmon db upgrade`"
+# Execution option marking a session that never writes (its SQLite transaction stays deferred).
+READ_ONLY_OPTION = "netmon_read_only"
 
 
 class StoreError(NetmonError):
@@ -122,7 +129,7 @@ def _ensure_state_dir(state_dir: Path) -> None:
         ) from None
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     """The file behind a SQLite URL, or None for memory and ``file:`` URI databases."""
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
@@ -133,7 +140,7 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _prepare_sqlite_file(url: URL) -> None:
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is None or path.exists():
         return
     if not path.parent.is_dir():
@@ -173,7 +180,24 @@ def make_engine(url: URL, *, foreign_keys: bool = True, pooled: bool = True) -> 
         raise StoreError(f"cannot use database {describe(url)}: {error}") from None
     if backend == "sqlite":
         _configure_sqlite(engine, foreign_keys=foreign_keys)
+        path = sqlite_file(url)
+        if path is not None:
+            _open_existing_only(engine, path)
     return engine
+
+
+def _open_existing_only(engine: Engine, path: Path) -> None:
+    """Connections open the file only if it exists (``mode=rw``): a database deleted under a
+    running netmon is an error, not a new empty file that SQLite creates silently (which
+    would split the history in two). New files are made by ``_prepare_sqlite_file``."""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        if cargs:
+            cargs[0] = f"{path.resolve().as_uri()}?mode=rw"
+        else:
+            cparams["database"] = f"{path.resolve().as_uri()}?mode=rw"
+        cparams["uri"] = True
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
@@ -195,7 +219,15 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads first and writes later must upgrade its lock,
+        # and SQLite fails such an upgrade at once with "database is locked" (the busy
+        # timeout cannot help: waiting could deadlock). Writers therefore take the write
+        # lock when they begin and wait up to the busy timeout for it; read-only sessions
+        # stay deferred so that reports never queue behind the poller.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _detail(error: BaseException, url: URL) -> str:
@@ -211,9 +243,17 @@ _MISSING_SCHEMA_MARKERS = ("no such table", "no such column", "undefinedtable", 
 
 
 def store_error(error: BaseException, url: URL) -> StoreError:
-    """Translate a database failure into a StoreError fit for the operator."""
+    """Translate a database failure into a StoreError fit for the operator.
+
+    Besides SQLAlchemy's own errors this covers what drivers raise unwrapped: OverflowError
+    (sqlite3 binding an integer beyond 64 bits), OSError (a full or vanished disk), the
+    drivers' own exception classes. The cause's type is named, so that the log says what
+    failed, not only that something did."""
     where = describe(url)
     detail = _detail(error, url)
+    if not isinstance(error, SQLAlchemyError):
+        original = getattr(error, "orig", None) or error
+        detail = f"{type(original).__name__}: {detail}"
     lowered = detail.lower()
     original_name = type(getattr(error, "orig", None) or error).__name__.lower()
     if any(marker in lowered or marker in original_name for marker in _MISSING_SCHEMA_MARKERS):
@@ -243,19 +283,28 @@ class Store:
         self.url = url
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_engine = engine.execution_options(**{READ_ONLY_OPTION: True})
 
     @property
     def location(self) -> str:
         return describe(self.url)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back if anything fails."""
-        session = self._sessions()
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if anything fails.
+
+        A writing session (the default) takes SQLite's write lock when it begins, waiting up
+        to the busy timeout for another writer; ``read_only=True`` sessions do not. Any
+        failure of the database or its driver leaves as a StoreError; a StoreError or other
+        NetmonError raised by the caller's own code passes through unchanged."""
+        session = self._sessions(bind=self._read_engine) if read_only else self._sessions()
         try:
             yield session
             session.commit()
-        except SQLAlchemyError as error:
+        except NetmonError:
+            _rollback_quietly(session)
+            raise
+        except _DRIVER_ERRORS as error:
             _rollback_quietly(session)
             raise store_error(error, self.url) from error
         except BaseException:
@@ -274,9 +323,24 @@ class Store:
         self.close()
 
 
+# What a database driver may raise besides SQLAlchemy's wrapped errors (see store_error):
+# sqlite3.Error and psycopg.Error are subclasses of Exception that SQLAlchemy normally wraps,
+# but not on every path (e.g. at commit, or from a type adapter).
+_DRIVER_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    OverflowError,
+    OSError,
+    sqlite3.Error,
+)
+with suppress(ImportError):
+    import psycopg
+
+    _DRIVER_ERRORS += (psycopg.Error,)
+
+
 def _rollback_quietly(session: Session) -> None:
     # A dead connection cannot roll back either; the server discards the transaction anyway.
-    with suppress(SQLAlchemyError):
+    with suppress(*_DRIVER_ERRORS):
         session.rollback()
 
 

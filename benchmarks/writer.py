@@ -1,0 +1,144 @@
+"""CPU per stored 48-port health sample: one transaction per sample (the daemon's write path
+before the write-behind queue) against the queue's batches (one transaction per second's worth),
+and the time to spool and replay a batch during an outage. SQLite in a temporary directory;
+nothing leaves the machine.
+
+    python3 benchmarks/writer.py              # 2,000 samples each way
+    python3 benchmarks/writer.py --samples 500
+
+Figures are process CPU seconds (time.process_time), so a busy machine slows them less than
+wall time; SQLite's fsync at commit is wall time and shows in the "wall" column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agent.recorder import HealthCodec, HealthWrite, health_reading, run_status  # noqa: E402
+from agent.store import open_store  # noqa: E402
+from agent.store.repository import sync_devices  # noqa: E402
+from agent.store.schema import upgrade  # noqa: E402
+from agent.writer import WriteBehind  # noqa: E402
+from collectors.base import Component, HealthSnapshot, Interface, Sensor  # noqa: E402
+
+DEVICES = 40
+T0 = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.UTC)
+
+
+class BenchDevice:
+    def __init__(self, name: str) -> None:
+        self.name, self.vendor, self.model, self.kind = name, "h3c", "S5500", "switch"
+        self.site, self.services, self.address = "lab", ("HW",), "127.0.0.1"
+
+
+def sample(index: int) -> HealthWrite:
+    """A 48-port switch's sample: 5 components, 48 interfaces with every counter."""
+    at = T0 + dt.timedelta(seconds=30 * index)
+    snapshot = HealthSnapshot(
+        f"sw-{index % DEVICES:02d}",
+        at,
+        True,
+        snmp_rtt_seconds=0.004,
+        uptime_seconds=86400.0 + index,
+        cpu_ratio=0.2,
+        memory_ratio=0.4,
+        temperatures=[Sensor("board", 41.0), Sensor("cpu", 52.0)],
+        fans=[Component("fan1", "ok", "1"), Component("fan2", "ok", "1")],
+        power_supplies=[Component("psu1", "ok", "1")],
+        interfaces=[
+            Interface(
+                port,
+                f"GigabitEthernet1/0/{port}",
+                True,
+                1_000_000_000,
+                *(index * 1000 + port for _ in range(6)),
+            )
+            for port in range(1, 49)
+        ],
+    )
+    status, error = run_status(snapshot)
+    return HealthWrite(snapshot.device, at, at, status, error, health_reading(snapshot))
+
+
+def store_at(directory: Path, name: str):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{directory / name}"
+    upgrade(url)
+    store = open_store(url)
+    with store.session() as session:
+        sync_devices(session, [BenchDevice(f"sw-{i:02d}") for i in range(DEVICES)])
+    return store
+
+
+def measure(label: str, count: int, action) -> None:  # type: ignore[no-untyped-def]
+    cpu, wall = time.process_time(), time.perf_counter()
+    action()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"{label:<44} {cpu / count * 1000:8.2f} ms CPU/sample {wall / count * 1000:8.2f} ms wall")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2000)
+    args = parser.parse_args()
+    items = [sample(i) for i in range(args.samples)]
+    codec = HealthCodec()
+    with tempfile.TemporaryDirectory() as temporary:
+        directory = Path(temporary)
+        single = store_at(directory, "single.db")
+
+        def one_transaction_each() -> None:
+            for item in items:
+                with single.session() as session:
+                    codec.write(session, item)
+
+        measure("one transaction per sample", args.samples, one_transaction_each)
+        batched = store_at(directory, "batched.db")
+        queue = WriteBehind(
+            batched,
+            codec,
+            directory / "spool",
+            max_batch=1000,
+            sqlite_file=directory / "batched.db",
+        )
+
+        def batches() -> None:
+            for item in items:
+                queue.submit(item)
+            queue.flush()
+
+        measure("write-behind queue, batches of 1,000", args.samples, batches)
+        down = store_at(directory, "down.db")
+        outage = WriteBehind(
+            down,
+            codec,
+            directory / "spool-outage",
+            max_batch=1000,
+            sqlite_file=directory / "down.db",
+        )
+        (directory / "down.db").rename(directory / "away.db")
+
+        def spool() -> None:
+            for item in items:
+                outage.submit(item)
+            outage.flush()
+
+        measure("spool during an outage (JSON, fsync'd)", args.samples, spool)
+        spool_bytes = outage.spool.size
+        (directory / "away.db").rename(directory / "down.db")
+        measure("replay once the store is back", args.samples, outage.flush)
+        print(f"spool size: {spool_bytes / args.samples / 1024:.1f} KiB per sample")
+        assert outage.pending == 0 and queue.pending == 0
+        for store in (single, batched, down):
+            store.close()
+
+
+if __name__ == "__main__":
+    main()
