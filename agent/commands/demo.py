@@ -84,6 +84,7 @@ def demo_command(args: argparse.Namespace) -> int:
         default_lab_dir,
     )
     from agent.metrics import MetricsServer, build_registry
+    from agent.self_metrics import register_self_metrics
     from agent.settings import Settings
     from agent.state import FleetState
     from agent.store import default_state_dir, open_store
@@ -127,7 +128,8 @@ def demo_command(args: argparse.Namespace) -> int:
     lab_thread = LabThread(lab, control_dir=lab_dir)
     store = open_store()
     try:
-        server = MetricsServer(build_registry(state), "127.0.0.1", args.port)
+        registry = build_registry(state)
+        server = MetricsServer(registry, "127.0.0.1", args.port)
     except NetmonError:
         store.close()
         raise
@@ -139,6 +141,7 @@ def demo_command(args: argparse.Namespace) -> int:
             return lab.lab_inventory_devices(load_inventory(inventory_path))
 
         daemon = build_daemon(settings, devices, state, store, reload_devices)
+        register_self_metrics(registry, daemon.accounting, state)
         server.start()
         asyncio.run(
             daemon.serve(

@@ -116,6 +116,7 @@ def run_command(args: argparse.Namespace) -> int:
     from agent.daemon import configure_logging
     from agent.inventory import default_inventory_path, load_inventory
     from agent.metrics import MetricsServer, build_registry
+    from agent.self_metrics import register_self_metrics
     from agent.settings import load_settings, settings_path
     from agent.state import FleetState
     from agent.store import open_store
@@ -126,14 +127,14 @@ def run_command(args: argparse.Namespace) -> int:
     inventory = load_inventory(inventory_path)
     store = open_store(settings.store_url)
     state = FleetState()
-    server = MetricsServer(
-        build_registry(state), settings.listen_host, settings.listen_port, settings.web
-    )
+    registry = build_registry(state)
+    server = MetricsServer(registry, settings.listen_host, settings.listen_port, settings.web)
 
     def reload_devices() -> Sequence[Device]:
         return load_inventory(inventory_path).devices
 
     daemon = build_daemon(settings, inventory.devices, state, store, reload_devices)
+    register_self_metrics(registry, daemon.accounting, state)
     server.start()
     log.info(
         "serving metrics",
