@@ -20,32 +20,12 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from agent.errors import NetmonError
-
-if TYPE_CHECKING:
-    from agent.inventory import Device
 
 DEMO_INTERVALS = {"health": 10.0, "config": 60.0, "signatures": 60.0}
 DEMO_BASE_ADDRESS = "127.11.0.1"  # next to `netmon lab`'s 127.10.0.1, so both can run
 DEFAULT_PORT = 9464
-# The lab's devices share the host's CPU with everything else on it (a real box answers from its
-# own hardware): on a loaded host their SNMP answers take seconds. The demo waits longer for them
-# than the inventory's 2 s x 2 tries, so that load reads as slow polls and late jobs, not as
-# devices down; a switched-off lab device is still reported down within one health interval.
-LAB_SNMP_TIMEOUT = 4.0
-LAB_SNMP_RETRIES = 2
-
-
-def patient(device: Device) -> Device:
-    """A lab device with the demo's SNMP timeout and retries (never shorter than asked)."""
-    snmp = dataclasses.replace(
-        device.snmp,
-        timeout=max(device.snmp.timeout, LAB_SNMP_TIMEOUT),
-        retries=max(device.snmp.retries, LAB_SNMP_RETRIES),
-    )
-    return dataclasses.replace(device, snmp=snmp)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -176,10 +156,10 @@ def demo_command(args: argparse.Namespace) -> int:
     )
     try:
         lab_process.start()
-        devices = [patient(d) for d in lab.lab_inventory_devices(inventory)]
+        devices = lab.lab_inventory_devices(inventory)
 
         def reload_devices() -> list:
-            return [patient(d) for d in lab.lab_inventory_devices(load_inventory(inventory_path))]
+            return lab.lab_inventory_devices(load_inventory(inventory_path))
 
         daemon = build_daemon(settings, devices, state, store, reload_devices)
         register_self_metrics(registry, daemon.accounting, state)
