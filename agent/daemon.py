@@ -42,6 +42,7 @@ from agent.errors import NetmonError
 if TYPE_CHECKING:
     from agent.inventory import Device
     from agent.recorder import Recorder
+    from agent.self_metrics import JobAccounting
     from agent.state import FleetState
     from agent.writer import WriteBehind
     from collectors.base import HealthSnapshot
@@ -228,8 +229,12 @@ class JsonLogFormatter(logging.Formatter):
                 continue
             entry[key] = "***" if _SECRET_KEY.search(key) else value
         if record.exc_info and record.exc_info[1] is not None:
+            # The whole stack in one field of one record: a traceback is one event, and
+            # journald or a log shipper must not see it as one "error" per line.
             entry["error"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
             entry["traceback"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
@@ -241,8 +246,15 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # APScheduler logs every job start and end at INFO: far too much for 40+ devices.
+    # APScheduler logs every job start and end at INFO: far too much for 40+ devices; and
+    # every "maximum number of running instances reached" at WARNING, which the counter
+    # netmon_jobs_skipped_total{reason="overlap"} (and NetmonFallingBehind) now carries.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    # paramiko logs an SSH failure's traceback as one ERROR record per line (its transport
+    # thread's own handler). The collectors report the same failure once, with the device and
+    # the reason, so paramiko only gets through when it is critical.
+    logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
 
 # -- the daemon ------------------------------------------------------------------------------
@@ -285,7 +297,11 @@ class Daemon:
         notifier: SystemdNotifier | None = None,
         clock: Callable[[], float] = time.monotonic,
         write_queue: WriteBehind[Any] | None = None,
+        accounting: JobAccounting | None = None,
     ) -> None:
+        from agent.self_metrics import JobAccounting
+
+        kinds = list(kinds)
         self.clock = clock
         # Kinds with ``pending_write`` (health) hand their results to this queue instead of
         # waiting for the writer thread: a poll never waits for the store (agent.writer).
@@ -293,6 +309,8 @@ class Daemon:
         # (kind, device) -> the newest result a store outage kept from being written.
         self._deferred: dict[tuple[str, str], tuple[CollectorKind, Any, dt.datetime]] = {}
         self._retrying: asyncio.Task[None] | None = None
+        # Scheduled, run, skipped and late jobs and poll durations (agent/self_metrics.py).
+        self.accounting = accounting or JobAccounting(kind.kind for kind in kinds)
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -307,6 +325,9 @@ class Daemon:
             "ssh": asyncio.Semaphore(schedule.ssh_concurrency),
         }
         self._busy: set[tuple[str, str]] = set()
+        # (kind, device) -> the reason it currently fails for: failures are logged when this
+        # changes (and recovery when it ends), not on every attempt.
+        self._failing: dict[tuple[str, str], str] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._accepting = True  # until drain(): runs may also be started by hand (tests)
         self._stop: asyncio.Event | None = None
@@ -323,6 +344,7 @@ class Daemon:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
+        self._count_scheduler_events(self.scheduler)
         for name in self.devices:
             self._add_jobs(name)
         self.scheduler.start()
@@ -359,6 +381,44 @@ class Daemon:
                 replace_existing=True,
             )
 
+    def _count_scheduler_events(self, scheduler: Any) -> None:
+        """Every due job is scheduled; APScheduler itself skips a job whose previous run is
+        still going (max_instances) and drops one past its misfire grace time: both are the
+        daemon falling behind, which only the scheduler sees."""
+        from apscheduler.events import (
+            EVENT_JOB_MAX_INSTANCES,
+            EVENT_JOB_MISSED,
+            EVENT_JOB_SUBMITTED,
+        )
+
+        last_due: dict[str, dt.datetime] = {}
+
+        def on_event(event: Any) -> None:
+            kind = str(event.job_id).split(":", 1)[0]
+            interval = self.schedule.intervals.get(kind, 60.0)
+            # submission events carry scheduled_run_times, a missed run scheduled_run_time
+            times = getattr(event, "scheduled_run_times", None) or [
+                getattr(event, "scheduled_run_time", None) or dt.datetime.now(dt.UTC)
+            ]
+            due = min(times)
+            previous = last_due.get(event.job_id)
+            last_due[event.job_id] = max(times)
+            # Late: started more than a tenth of the interval (at most 1 s) after its due time
+            # (jitter is part of it), or due times were coalesced into this one because the
+            # loop did not get to them in time (a gap of more than 1.5 intervals).
+            lateness = (dt.datetime.now(dt.UTC) - due).total_seconds()
+            gap = (due - previous).total_seconds() if previous is not None else 0.0
+            late = lateness > min(1.0, interval / 10) or gap > 1.5 * interval + self.schedule.jitter
+            if event.code == EVENT_JOB_MISSED:
+                late = True
+            self.accounting.job_scheduled(kind, late=late)
+            if event.code == EVENT_JOB_MAX_INSTANCES:
+                self.accounting.job_skipped(kind, "overlap")
+
+        scheduler.add_listener(
+            on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
+        )
+
     def _remove_jobs(self, name: str) -> None:
         from apscheduler.jobstores.base import JobLookupError
 
@@ -374,7 +434,11 @@ class Daemon:
     async def run_job(self, kind_name: str, device_name: str) -> None:
         key = (kind_name, device_name)
         device = self.devices.get(device_name)
-        if not self._accepting or device is None or key in self._busy:
+        if not self._accepting or device is None:
+            self.accounting.job_skipped(kind_name, "disabled")
+            return
+        if key in self._busy:
+            self.accounting.job_skipped(kind_name, "overlap")
             return
         kind = self.kinds[kind_name]
         backoff = self.backoffs.setdefault(
@@ -383,6 +447,7 @@ class Daemon:
         )
         if backoff.should_skip():
             log.debug("skipped: backing off", extra={"device": device_name, "collector": kind_name})
+            self.accounting.job_skipped(kind_name, "backoff")
             return
         task = asyncio.current_task()
         assert task is not None
@@ -404,6 +469,7 @@ class Daemon:
     async def _run(self, kind: CollectorKind, device: Device, backoff: Backoff) -> None:
         started_at = dt.datetime.now(dt.UTC)
         limit = self._limits[kind.transport]
+        raised = False
         async with limit:
             began = time.monotonic()
             try:
@@ -413,28 +479,43 @@ class Daemon:
                     device, "timeout", f"no result within {self.schedule.job_timeout:g} s"
                 )
             except Exception as error:  # one device's failure must not stop the others
-                log.error(
-                    "collector failed",
-                    exc_info=True,
-                    extra={"device": device.name, "collector": kind.kind},
-                )
+                # A bug, not a device fault: error with the stack, but once per kind of
+                # exception and job, not on every attempt.
+                why = f"exception {type(error).__name__}"
+                if self._failing.get((kind.kind, device.name)) != why:
+                    log.error(
+                        "collector failed",
+                        exc_info=True,
+                        extra={"device": device.name, "collector": kind.kind},
+                    )
+                self._failing[(kind.kind, device.name)] = why
+                raised = True
                 result = kind.failed(device, "error", f"{type(error).__name__}: {error}")
             duration = time.monotonic() - began
+        self.accounting.job_ran(kind.kind, duration)
         outcome = kind.outcome(result)
+        key = (kind.kind, device.name)
         if outcome.unreachable:
             backoff.failed()
-            log.warning(
+            reason = outcome.error_reason or "error"
+            # An expected device fault: a warning when it starts or its reason changes, debug
+            # for each further attempt (a run that raised was logged with its stack above).
+            level = logging.DEBUG if raised or self._failing.get(key) == reason else logging.WARNING
+            if not raised:
+                self._failing[key] = reason
+            log.log(
+                level,
                 "device unreachable",
                 extra={
                     "device": device.name,
                     "collector": kind.kind,
-                    "reason": outcome.error_reason,
+                    "reason": reason,
                     "failures": backoff.failures,
                     "retry_in_s": round(backoff.delay, 1),
                 },
             )
         else:
-            if backoff.failures:
+            if self._failing.pop(key, None) is not None or backoff.failures:
                 log.info(
                     "device answers again", extra={"device": device.name, "collector": kind.kind}
                 )

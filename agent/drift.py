@@ -4,8 +4,10 @@ A ``ConfigSnapshot`` (already redacted and normalised by ``collectors.config``) 
 version only when its text differs from the device's latest one; otherwise the latest
 version's ``last_seen`` moves. Texts are stored once, by SHA-256 (``config_texts``).
 
-Drift: the current (latest) version differs from the reference, which is the approved
-baseline, or the first version seen while nobody has approved one yet. Every new version is a
+Drift: the current (latest) version differs from the approved baseline. Before anybody has
+approved one the state is "no baseline", not drift (``netmon config status`` prompts the first
+approval; the metric shows -1); the default diff still compares with the first version seen
+then. Every new version is a
 ``config-change`` event; drift starting is a ``config-drift`` event, drift ending (approval,
 or the box going back) a ``config-drift-cleared`` event; approvals are ``config-approved``
 events carrying who approved what and why (they feed the maintenance and tuning record).
@@ -51,9 +53,24 @@ class DriftError(NetmonError):
 
 @dataclass(frozen=True)
 class DriftState:
+    """Drift exists only against an approved baseline. Before the first approval the state
+    is "no baseline" (``has_baseline`` false, ``drift`` false): a change then is news to
+    nobody, since nothing was ever agreed on."""
+
     drift: bool
     last_change: datetime | None  # when the current version was first seen (None: never changed)
     baseline_at: datetime | None  # when the baseline was approved (None: no approval yet)
+
+    @property
+    def has_baseline(self) -> bool:
+        return self.baseline_at is not None
+
+    @property
+    def label(self) -> str:
+        """``no baseline``, ``drift`` or ``ok``: how status output and documents name it."""
+        if not self.has_baseline:
+            return "no baseline"
+        return "drift" if self.drift else "ok"
 
 
 @dataclass(frozen=True)
@@ -90,10 +107,9 @@ def drift_state(session: Session, device: Device | str) -> DriftState:
     latest = repo.latest_config(session, row)
     if latest is None:
         return DriftState(drift=False, last_change=None, baseline_at=None)
-    reference = _reference(session, row)
     baseline = repo.baseline_config(session, row)
     return DriftState(
-        drift=reference is not None and reference.sha256 != latest.sha256,
+        drift=baseline is not None and baseline.sha256 != latest.sha256,
         last_change=latest.collected_at if latest.sequence > 1 else None,
         baseline_at=None if baseline is None else baseline.approved_at,
     )

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from agent.daemon import ERROR_REASONS
 
 # The HTTP listener lives in agent.http_server; these names stay importable from here.
 from agent.http_server import MetricsServer, MetricsServerError, tls_context
@@ -124,7 +126,7 @@ class FleetCollector(Collector):
         for collector, seconds in sorted(view.intervals.items()):
             out.set("netmon_collector_interval_seconds", "", {"collector": collector}, seconds)
         for device in view.devices:
-            self._device(out, device)
+            self._device(out, device, view.intervals)
             for interface in sorted(i for d, i in view.uplinks if d == device.info.name):
                 out.set(
                     "netmon_interface_uplink",
@@ -135,7 +137,7 @@ class FleetCollector(Collector):
         yield from out.families.values()
 
     # -- one device ----------------------------------------------------------------------
-    def _device(self, out: _Families, device: DeviceView) -> None:
+    def _device(self, out: _Families, device: DeviceView, kinds: Iterable[str] = ()) -> None:
         info = device.info
         name = info.name
         dev = {"device": name}
@@ -165,7 +167,7 @@ class FleetCollector(Collector):
         if device.config is not None:
             self._config(out, name, device)
         self._signatures(out, name, device)
-        self._collectors(out, name, device)
+        self._collectors(out, name, device, kinds)
 
     def _health(self, out: _Families, name: str, snap: Any) -> None:
         dev = {"device": name}
@@ -231,8 +233,12 @@ class FleetCollector(Collector):
         for port in snap.interfaces:
             labels = {"device": name, "interface": port.name}
             out.set("netmon_interface_up", "ifOperStatus up = 1", labels, 1 if port.oper_up else 0)
+            # Bytes, Prometheus' base unit (promtool check metrics rejects "bits").
             out.set(
-                "netmon_interface_speed_bits_per_second", "interface speed", labels, port.speed_bps
+                "netmon_interface_speed_bytes_per_second",
+                "interface speed",
+                labels,
+                None if port.speed_bps is None else port.speed_bps / 8,
             )
             for metric, value, doc in (
                 ("netmon_interface_receive_bytes", port.in_octets, "bytes received"),
@@ -253,9 +259,9 @@ class FleetCollector(Collector):
         dev = {"device": name}
         out.set(
             "netmon_config_drift",
-            "1 if the configuration differs from the baseline",
+            "1 if the configuration differs from the approved baseline, -1: none approved yet",
             dev,
-            1 if config.drift else 0,
+            -1 if config.baseline_at is None else (1 if config.drift else 0),
         )
         out.set(
             "netmon_config_last_change_timestamp_seconds",
@@ -305,7 +311,21 @@ class FleetCollector(Collector):
                 _timestamp(licence.expires_on),
             )
 
-    def _collectors(self, out: _Families, name: str, device: DeviceView) -> None:
+    def _collectors(
+        self, out: _Families, name: str, device: DeviceView, kinds: Iterable[str] = ()
+    ) -> None:
+        # Every (collector, reason) of the configured kinds exists at 0 from the first scrape,
+        # so that increase() sees a device's first error (Prometheus' instrumentation advice).
+        errors = out.counter(
+            "netmon_collector_errors",
+            "failed or partial runs by reason",
+            ["device", "collector", "reason"],
+        )
+        for collector in sorted(set(kinds) | set(device.collectors)):
+            run = device.collectors.get(collector)
+            counts = dict(run.errors) if run is not None else {}
+            for reason in dict.fromkeys([*ERROR_REASONS, *counts]):
+                errors.add_metric([name, collector, reason], float(counts.get(reason, 0)))
         for collector, run in sorted(device.collectors.items()):
             labels = {"device": name, "collector": collector}
             out.set(
@@ -326,12 +346,6 @@ class FleetCollector(Collector):
                 labels,
                 run.duration_seconds,
             )
-            for reason, count in run.errors:
-                out.counter(
-                    "netmon_collector_errors",
-                    "failed or partial runs by reason",
-                    ["device", "collector", "reason"],
-                ).add_metric([name, collector, reason], float(count))
 
 
 def build_registry(state: FleetState, version: str | None = None) -> CollectorRegistry:

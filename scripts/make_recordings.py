@@ -353,8 +353,8 @@ def _h3c_health(rnd: random.Random, comware7: bool) -> list[Section]:
         rows,
         "ENTITY-MIB entPhysicalTable [entity-mib]; row layout (chassis, board, 2 fans, 2 PSUs) "
         "unverified: assumed from Zabbix's 'HP Comware HH3C by SNMP' template, which finds fans "
-        "and PSUs by entPhysicalClass 7 / 6 [zabbix-hh3c-template]; entPhysicalSerialNum(11) of the "
-        "chassis [rfc6933-entity-mib], serial format unverified: assumed; "
+        "and PSUs by entPhysicalClass 7 / 6 [zabbix-hh3c-template]; entPhysicalSerialNum(11) "
+        "of the chassis [rfc6933-entity-mib], serial format unverified: assumed; "
         + (
             "Comware 7 sensors on sensor(8) rows [librenms-comware-temperature]"
             if comware7

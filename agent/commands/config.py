@@ -96,7 +96,7 @@ def fetch_command(args: argparse.Namespace) -> int:
         f"{snapshot.secrets_redacted} secrets redacted, "
         f"{snapshot.volatile_dropped} volatile lines dropped)"
     )
-    print(f"  drift       {'YES' if state.drift else 'no'}")
+    print(f"  drift       {'YES' if state.drift else state.label}")
     return 0
 
 
@@ -152,14 +152,24 @@ def status_command(args: argparse.Namespace) -> int:
 
     with open_store(args.url) as store:
         rows = drift.status(store)
-    print(f"{'device':28} {'current':>7} {'baseline':>8}  drift  last change")
+    print(f"{'device':28} {'current':>7} {'baseline':>8}  {'state':11}  last change")
     for row in rows:
         current = "-" if row.current is None else f"v{row.current}"
         baseline = "none" if row.baseline is None else f"v{row.baseline}"
+        state = {"drift": "DRIFT", "ok": "ok"}.get(row.state.label, row.state.label)
         print(
-            f"{row.device:28} {current:>7} {baseline:>8}  {'YES' if row.state.drift else 'no':5}"
+            f"{row.device:28} {current:>7} {baseline:>8}  {state:11}"
             f"  {_stamp(row.state.last_change)}"
         )
+    # Drift is only measured against an approved baseline: until one exists, nothing alerts.
+    waiting = [row for row in rows if row.baseline is None and row.current is not None]
+    if waiting:
+        print(
+            f"\n{len(waiting)} device(s) have no approved baseline yet, so their configuration"
+            " changes are not drift and raise no alert. Review the current version and approve"
+            " it, e.g.:"
+        )
+        print(f"  netmon config approve {waiting[0].device} --reason 'initial baseline'")
     return 0
 
 

@@ -1,7 +1,9 @@
 """``netmon demo``: the whole fleet simulated on loopback, polled by the daemon, with metrics.
 
-The README's first command. It starts the device lab for every inventory device (on
-127.x addresses, with a control socket so ``netmon lab fault`` / ``clear`` work against it),
+The README's first command. It starts the device lab for every inventory device in a process
+of its own (``netmon lab``, see ``agent.lab.process``: load on the poller never reads as a
+device fault) on 127.x addresses, with a control socket in a private directory so
+``netmon lab --lab-dir ... fault`` / ``clear`` work against it,
 creates or upgrades the SQLite store in the state directory, runs the daemon against the lab
 with short intervals (a fault shows in the metrics within a minute), and serves ``/metrics``
 until Ctrl-C or SIGTERM.
@@ -15,6 +17,7 @@ import dataclasses
 import logging
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from agent.errors import NetmonError
 
 DEMO_INTERVALS = {"health": 10.0, "config": 60.0, "signatures": 60.0}
 DEMO_BASE_ADDRESS = "127.11.0.1"  # next to `netmon lab`'s 127.10.0.1, so both can run
+DEFAULT_PORT = 9464
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,8 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--port",
         type=int,
-        default=9464,
-        help="metrics port on 127.0.0.1 (default 9464; 0 picks a free one)",
+        default=DEFAULT_PORT,
+        help=f"metrics port on 127.0.0.1 (default {DEFAULT_PORT}, or a free one when it is "
+        "taken; 0 picks a free one)",
     )
     # A dest of its own: the top-level --state-dir (same meaning) must not be overwritten.
     parser.add_argument(
@@ -77,14 +82,10 @@ def demo_command(args: argparse.Namespace) -> int:
     from agent.daemon import configure_logging
     from agent.http_server import MetricsServer
     from agent.inventory import default_inventory_path, load_inventory
-    from agent.lab.lab import (
-        DEFAULT_SNMP_PORT,
-        DEFAULT_SSH_PORT,
-        Lab,
-        LabThread,
-        default_lab_dir,
-    )
+    from agent.lab.lab import DEFAULT_SNMP_PORT, DEFAULT_SSH_PORT, Lab, default_lab_dir
+    from agent.lab.process import LabProcess, free_base_address, private_lab_dir
     from agent.metrics import build_registry
+    from agent.self_metrics import register_self_metrics
     from agent.settings import Settings
     from agent.state import FleetState
     from agent.store import default_state_dir, open_store
@@ -103,18 +104,31 @@ def demo_command(args: argparse.Namespace) -> int:
     upgrade()
     inventory_path = args.inventory or default_inventory_path()
     inventory = load_inventory(inventory_path)
-    lab_dir = args.lab_dir or default_lab_dir()
-    if _running_lab(lab_dir):
-        raise NetmonError(
-            f"a lab is already running with its control socket in {lab_dir}; "
-            "stop it or give the demo another --lab-dir"
-        )
+    # The lab directory: the one asked for (--lab-dir, $NETMON_LAB_DIR), else a private one
+    # for this run, so that two users (or two root sessions) on one host never share it.
+    created_lab_dir = False
+    if args.lab_dir is not None or os.environ.get("NETMON_LAB_DIR"):
+        lab_dir = args.lab_dir or default_lab_dir()
+        if _running_lab(lab_dir):
+            raise NetmonError(
+                f"a lab is already running with its control socket in {lab_dir}; "
+                "stop it or give the demo another --lab-dir"
+            )
+    else:
+        lab_dir = private_lab_dir()
+        created_lab_dir = True
+    snmp_port = args.lab_snmp_port or DEFAULT_SNMP_PORT
+    ssh_port = args.lab_ssh_port or DEFAULT_SSH_PORT
+    base_address = args.lab_base_address
+    if base_address == DEMO_BASE_ADDRESS:  # the default: step aside for another demo
+        base_address = free_base_address(base_address, snmp_port)
 
+    # The same addresses and credentials as the lab process computes: the daemon polls these.
     lab = Lab(
         list(inventory.devices),
-        base_address=args.lab_base_address,
-        snmp_port=args.lab_snmp_port or DEFAULT_SNMP_PORT,
-        ssh_port=args.lab_ssh_port or DEFAULT_SSH_PORT,
+        base_address=base_address,
+        snmp_port=snmp_port,
+        ssh_port=ssh_port,
     )
     settings = dataclasses.replace(
         Settings(),
@@ -125,21 +139,31 @@ def demo_command(args: argparse.Namespace) -> int:
         listen_port=args.port,
     )
     state = FleetState()
-    lab_thread = LabThread(lab, control_dir=lab_dir)
     store = open_store()
+    registry = build_registry(state)
     try:
-        server = MetricsServer(build_registry(state), "127.0.0.1", args.port)
+        server = MetricsServer(registry, "127.0.0.1", args.port)
     except NetmonError:
-        store.close()
-        raise
+        if args.port != DEFAULT_PORT:
+            store.close()
+            raise
+        # The default port is taken (another demo, a netmon run): take a free one, and say so.
+        server = MetricsServer(registry, "127.0.0.1", 0)
+        print(f"port {DEFAULT_PORT} is taken; serving metrics on port {server.port} instead")
+    # The simulated devices run in their own process: load on this one (the poller) must never
+    # read as a device fault.
+    lab_process = LabProcess(
+        inventory_path, lab_dir, base_address, snmp_port, ssh_port, log=state_dir / "lab.log"
+    )
     try:
-        lab_thread.start()
+        lab_process.start()
         devices = lab.lab_inventory_devices(inventory)
 
         def reload_devices() -> list:
             return lab.lab_inventory_devices(load_inventory(inventory_path))
 
         daemon = build_daemon(settings, devices, state, store, reload_devices)
+        register_self_metrics(registry, daemon.accounting, state)
         server.start()
         asyncio.run(
             daemon.serve(
@@ -148,7 +172,7 @@ def demo_command(args: argparse.Namespace) -> int:
                     state_dir,
                     store.location,
                     lab_dir,
-                    args.lab_dir is not None,
+                    lab_dir != default_lab_dir(),
                     devices,
                 )
             )
@@ -156,8 +180,10 @@ def demo_command(args: argparse.Namespace) -> int:
         daemon.exit_now_if_stuck()
     finally:
         server.stop()
-        lab_thread.stop()
+        lab_process.stop()
         store.close()
+        if created_lab_dir:
+            shutil.rmtree(lab_dir, ignore_errors=True)
     return 0
 
 

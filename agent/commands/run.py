@@ -128,6 +128,7 @@ def run_command(args: argparse.Namespace) -> int:
     from agent.http_server import MetricsServer
     from agent.metrics import build_registry
     from agent.reload import load_configuration, schedule_of, settings_changes, warn_unreadable
+    from agent.self_metrics import register_self_metrics
     from agent.settings import settings_path
     from agent.state import FleetState
     from agent.store import open_store
@@ -158,6 +159,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     sync_devices = sync_store_devices(store)
     write_queue.on_new_file = lambda: sync_devices(list(daemon.devices.values()))
+    register_self_metrics(registry, daemon.accounting, state)
     server.start()
     log.info(
         "serving metrics",

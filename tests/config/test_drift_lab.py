@@ -46,7 +46,7 @@ def test_drift_cycle_against_the_lab(
     device = _device(lab_devices, REPRESENTATIVES[family])
     raw_first, first = _snapshot(device, key)
     state = drift.record_config(fleet_store, first)
-    assert not state.drift
+    assert not state.drift and state.label == "no baseline"
 
     _next_second()
     raw_again, again = _snapshot(device, key)
@@ -61,19 +61,21 @@ def test_drift_cycle_against_the_lab(
     clean_lab.set_fault(device.name, "config-change")
     _, changed = _snapshot(device, key)
     state = drift.record_config(fleet_store, changed)
-    assert state.drift and state.last_change == changed.collected_at
+    # Nobody has approved a baseline yet: a change is news to nobody, not drift (issue 14).
+    assert not state.drift and state.label == "no baseline"
+    assert state.last_change == changed.collected_at
     assert [v.sequence for v in drift.history(fleet_store, device.name)] == [1, 2]
     change = _events(fleet_store, device.name, "config-change")
     assert len(change) == 1 and "v1 -> v2 (+" in change[0].message
     assert change[0].details["added"] >= 1
-    assert len(_events(fleet_store, device.name, "config-drift")) == 1
+    assert _events(fleet_store, device.name, "config-drift") == []
     assert "+" in drift.diff(fleet_store, device.name)
 
     info = drift.approve(fleet_store, device.name, "rule added by ticket 42", by="duty-team")
     assert info.sequence == 2
     with fleet_store.session() as session:
-        assert not drift.drift_state(session, device.name).drift
-    assert len(_events(fleet_store, device.name, "config-drift-cleared")) == 1
+        assert drift.drift_state(session, device.name).label == "ok"
+    assert _events(fleet_store, device.name, "config-drift-cleared") == []
     assert drift.diff(fleet_store, device.name) == ""
 
     _, still = _snapshot(device, key)
@@ -85,6 +87,7 @@ def test_drift_cycle_against_the_lab(
     _, undone = _snapshot(device, key)
     assert undone.sha256 == first.sha256
     assert drift.record_config(fleet_store, undone).drift
+    assert len(_events(fleet_store, device.name, "config-drift")) == 1
     with fleet_store.session() as session:
         assert session.query(ConfigVersion).count() == 3
         assert session.query(ConfigText).count() == 2

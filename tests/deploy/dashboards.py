@@ -38,6 +38,11 @@ BUILTIN_METRICS = frozenset(
         "up",
         "scrape_duration_seconds",
         "scrape_samples_scraped",
+        # prometheus_client's process collector (agent/self_metrics.py registers it)
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_open_fds",
+        "process_max_fds",
         "scrape_samples_post_metric_relabeling",
         "scrape_series_added",
     }
@@ -177,8 +182,11 @@ def documented_metrics(doc: Path = METRICS_DOC) -> dict[str, set[str]]:
     for line in doc.read_text(encoding="utf-8").splitlines():
         match = _TABLE_ROW.match(line.strip())
         if match:
-            name, _kind, labels = match.groups()
+            name, kind, labels = match.groups()
             metrics[name] = {label.strip() for label in labels.split(",") if label.strip()}
+            if kind == "histogram":  # the series a histogram is made of
+                metrics[f"{name}_bucket"] = metrics[name] | {"le"}
+                metrics[f"{name}_count"] = metrics[f"{name}_sum"] = metrics[name]
     return metrics
 
 

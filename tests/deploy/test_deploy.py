@@ -67,7 +67,7 @@ REQUIRED_ALERTS = (
     "NetmonDiskFull",
 )
 # Alerts about netmon itself rather than one device: no device join, no maintenance.
-NOT_PER_DEVICE = {"NetmonDaemonDown"}
+NOT_PER_DEVICE = {"NetmonDaemonDown", "NetmonFallingBehind", "NetmonStoreUnavailable"}
 MAX_EXPOSURE = 2.0  # systemd-analyze security: 0 (locked down) .. 10 (unprotected)
 
 
@@ -166,6 +166,55 @@ def test_required_alerts_exist_with_severity_and_actionable_annotations() -> Non
         assert "unless on(device) (netmon_device_maintenance == 1)" in expr, where
 
 
+def readme_anchors(readme: Path = ROOT / "README.md") -> set[str]:
+    """GitHub's anchors of the README's headings: lower case, punctuation dropped, spaces -."""
+    anchors = set()
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"#{1,6} (.+)", line)
+        if match:
+            slug = re.sub(r"[^\w\- ]", "", match.group(1).strip().lower()).replace(" ", "-")
+            anchors.add(slug)
+    return anchors
+
+
+def test_every_alert_links_a_runbook_section_that_exists() -> None:
+    anchors = readme_anchors()
+    assert "netmondevicedown" in anchors and "on-call-what-pages-what-waits" in anchors
+    for rule in alert_rules():
+        url = rule["annotations"].get("runbook_url", "")
+        assert url.startswith("README.md#"), f"alert {rule['alert']}: runbook_url {url!r}"
+        assert url.removeprefix("README.md#") in anchors, f"alert {rule['alert']}: {url}"
+
+
+def test_severities_follow_the_contract() -> None:
+    """Page for down, hardware and HA loss; a ticket for stale libraries and drift."""
+    levels: dict[str, set[str]] = {}
+    for rule in alert_rules():
+        levels.setdefault(rule["alert"], set()).add(rule["labels"]["severity"])
+    paging_alerts = ["NetmonDeviceDown", "NetmonFanFailed", "NetmonPowerSupplyFailed"]
+    paging_alerts.append("NetmonHaLost")
+    for paging in paging_alerts:
+        assert levels[paging] == {"critical"}, paging
+    for ticket in ("NetmonSignatureStale", "NetmonConfigDrift", "NetmonCollectorFailing"):
+        assert levels[ticket] == {"warning"}, ticket
+
+
+def test_collector_failures_of_a_dead_box_never_fire() -> None:
+    """One page per dead box: the rule itself leaves out devices that do not answer, so the
+    collector alert cannot reach anyone before NetmonDeviceDown (and inhibition) does."""
+    for rule in alert_rules():
+        if rule["alert"] == "NetmonCollectorFailing":
+            assert "unless on(device) (netmon_device_up == 0)" in rule["expr"]
+
+
+def test_times_in_alert_texts_are_beijing_time() -> None:
+    text = RULES.read_text(encoding="utf-8")
+    assert "humanizeTimestamp" not in text  # it writes "+0000 UTC"
+    assert text.count("北京时间") >= 5
+    template = ALERTMANAGER_TEMPLATE.read_text(encoding="utf-8")
+    assert ".Local" not in template and "北京时间" in template
+
+
 def test_device_down_reaches_alertmanager_within_two_minutes() -> None:
     """Health polls every 30 s: one missed poll must not page, a dead box must within ~2 min."""
     (rule,) = [rule for rule in alert_rules() if rule["alert"] == "NetmonDeviceDown"]
@@ -235,7 +284,11 @@ def test_rule_expressions_use_documented_metrics_and_labels() -> None:
 
 def test_metric_doc_parses() -> None:
     documented = documented_metrics()
-    assert len(documented) == len(re.findall(r"^\| `netmon_", METRICS_DOC.read_text(), re.M))
+    text = METRICS_DOC.read_text()
+    rows = len(re.findall(r"^\| `netmon_", text, re.M))
+    histograms = len(re.findall(r"^\| `netmon_\w+` \| histogram \|", text, re.M))
+    assert histograms >= 1  # netmon_poll_duration_seconds: _bucket, _count, _sum besides
+    assert len(documented) == rows + 3 * histograms
     assert documented["netmon_device_info"] >= {"device", "vendor", "model", "kind", "site"}
     assert documented["netmon_collector_interval_seconds"] == {"collector"}
 
@@ -291,6 +344,8 @@ def test_alertmanager_check_rejects_a_broken_template(tmp_path: Path) -> None:
         (["alertname=NetmonDeviceDown", "severity=critical"], "netmon-critical"),
         (["alertname=NetmonConfigDrift", "severity=warning"], "netmon-warning"),
         (["alertname=NetmonDeviceRebooted", "severity=info"], "netmon-info"),
+        (["alertname=NetmonSignatureStale", "severity=warning", "device=a"], "netmon-warning"),
+        (["alertname=NetmonLicenceExpiring", "severity=critical", "device=a"], "netmon-critical"),
     ],
 )
 def test_alertmanager_routes_by_severity(tmp_path: Path, labels: list[str], receiver: str) -> None:
@@ -670,3 +725,17 @@ def test_readme_explains_each_piece() -> None:
     text = README.read_text()
     for piece in ("netmon.service", "prometheus.yml", "promtool", "alertmanager.yml", "Grafana"):
         assert piece in text, piece
+
+
+def test_fleet_wide_conditions_are_one_message_not_one_per_device() -> None:
+    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    (fleet,) = [
+        route
+        for route in config["route"]["routes"]
+        if "NetmonSignatureStale" in " ".join(route.get("matchers", []))
+    ]
+    assert "NetmonLicenceExpiring" in " ".join(fleet["matchers"])
+    assert "device" not in fleet["group_by"]
+    assert fleet["group_by"] == ["alertname", "severity"]
+    # the fleet's polls are spread over the interval: wait for all of them before the first
+    assert fleet["group_wait"] == "2m"
