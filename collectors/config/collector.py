@@ -40,7 +40,7 @@ def _no_channel_data(record: logging.LogRecord) -> bool:
 logging.getLogger("netmiko").addFilter(_no_channel_data)
 
 ConfigFailure = Literal[
-    "auth", "timeout", "refused", "closed", "profile", "truncated", "refused-command"
+    "auth", "timeout", "refused", "closed", "profile", "truncated", "refused-command", "unredacted"
 ]
 
 FETCH_FAILURES = (ReadTimeout, NetmikoTimeoutException, OSError, EOFError, paramiko.SSHException)
@@ -127,7 +127,18 @@ def prepare(
             reason="truncated",
         )
     lines = [line.rstrip() for line in raw.replace("\r\n", "\n").split("\n")]
-    lines, secrets = redactor.redact(lines, rules)
+    lines, origins, secrets = redactor.redact_numbered(lines, rules)
+    leaks = rules.leak_check.leaking_lines(lines)
+    if leaks:
+        numbers = ", ".join(str(origins[index] + 1) for index in leaks[:10])
+        more = f" and {len(leaks) - 10} more" if len(leaks) > 10 else ""
+        raise ConfigError(
+            f"{device_name}: a secret-shaped value survived redaction on line {numbers}{more} "
+            f"of the display; nothing stored (add a [[config.secret]] rule to "
+            f"collectors/profiles/{vendor}/cli.toml)",
+            device=device_name,
+            reason="unredacted",
+        )
     lines, dropped = drop_volatile(lines, rules)
     while lines and not lines[-1]:
         lines.pop()

@@ -10,16 +10,20 @@ redacts the word after it; a pattern without groups redacts the whole match). Op
 ``reencrypted = true`` for cipher text the box re-encrypts on every display (masked without a
 hash, since it differs each time), ``block_end`` for a multi-line secret (a private key): the
 lines after the matching line up to the ``block_end`` line are the secret.
+
+``[config.leak_check]`` feeds the last check (``leakcheck.py``): the vendor's extra secret
+``keywords`` and the ``grammar`` words that may stand between a keyword and its value.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from agent.errors import NetmonError
+from collectors.config.leakcheck import LeakCheck
 from collectors.profiles import get_profile
 
 
@@ -41,6 +45,7 @@ class ConfigRules:
     min_lines: int
     volatile: tuple[re.Pattern[str], ...]
     secrets: tuple[SecretRule, ...]
+    leak_check: LeakCheck = field(default_factory=LeakCheck)
 
 
 def _compile(value: Any, where: str) -> re.Pattern[str]:
@@ -78,8 +83,10 @@ def config_rules(vendor: str) -> ConfigRules:
                 block_end=None if end is None else _compile(end, f"{place} block_end"),
             )
         )
+    check = table.get("leak_check", {})
     return ConfigRules(
         vendor=vendor,
+        leak_check=LeakCheck.for_vendor(check.get("keywords", []), check.get("grammar", [])),
         end_marker=None if marker is None else _compile(marker, f"{where} [config] end_marker"),
         min_lines=min_lines,
         volatile=volatile,
