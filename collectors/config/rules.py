@@ -24,6 +24,7 @@ from typing import Any
 
 from agent.errors import NetmonError
 from collectors.config.leakcheck import LeakCheck
+from collectors.config.session_noise import SessionNoise
 from collectors.profiles import get_profile
 
 
@@ -46,6 +47,7 @@ class ConfigRules:
     volatile: tuple[re.Pattern[str], ...]
     secrets: tuple[SecretRule, ...]
     leak_check: LeakCheck = field(default_factory=LeakCheck)
+    noise: SessionNoise = field(default_factory=lambda: SessionNoise(None, ()))
 
 
 def _compile(value: Any, where: str) -> re.Pattern[str]:
@@ -61,9 +63,18 @@ def _compile(value: Any, where: str) -> re.Pattern[str]:
 def config_rules(vendor: str) -> ConfigRules:
     where = f"collectors/profiles/{vendor}/cli.toml"
     try:
-        table = get_profile(vendor).cli.get("config", {})
+        cli = get_profile(vendor).cli
     except KeyError as error:
         raise ConfigRulesError(f"{where}: {error}") from None
+    table = cli.get("config", {})
+    session = cli.get("session", {})
+    prompt = session.get("prompt_pattern")
+    commands = [entry.get("command", "") for entry in cli.get("commands", {}).values()]
+    commands.append(session.get("paging_off_command", ""))
+    noise = SessionNoise(
+        prompt=None if prompt is None else _compile(prompt, f"{where} [session] prompt_pattern"),
+        commands=tuple(sorted({command for command in commands if command})),
+    )
     marker = table.get("end_marker")
     min_lines = table.get("min_lines", 1)
     if not isinstance(min_lines, int) or min_lines < 1:
@@ -86,6 +97,7 @@ def config_rules(vendor: str) -> ConfigRules:
     check = table.get("leak_check", {})
     return ConfigRules(
         vendor=vendor,
+        noise=noise,
         leak_check=LeakCheck.for_vendor(check.get("keywords", []), check.get("grammar", [])),
         end_marker=None if marker is None else _compile(marker, f"{where} [config] end_marker"),
         min_lines=min_lines,
