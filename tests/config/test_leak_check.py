@@ -97,3 +97,33 @@ def test_an_unforeseen_secret_shape_fails_the_fetch_naming_the_line_not_the_valu
     message = str(caught.value)
     assert "line 7 " in message and "box1" in message
     assert "Canary" not in message and "Canary" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("vendor", "line"),
+    [
+        ("huawei", "  authentication-mode hwtacacs local"),
+        ("huawei", " snmp-agent community complexity-check disable"),
+        ("huawei", " authentication-mode aaa"),
+        ("h3c", " authentication-mode scheme"),
+        ("h3c", " ssh user netmon service-type stelnet authentication-type password"),
+        ("h3c", " password-recovery enable"),
+    ],
+)
+def test_real_settings_lines_pass_the_check(vendor: str, line: str) -> None:
+    assert not config_rules(vendor).leak_check.line_leaks(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        " super password role network-admin hash $h$6$Canary-Super-Role==",
+        " ntp-service authentication-keyid 1 authentication-mode md5 cipher $c$3$Canary-Ntp==",
+        " password simple Canary-Simple-1",
+    ],
+)
+def test_comware7_shapes_are_redacted_and_pass_the_check(key: bytes, line: str) -> None:
+    rules = config_rules("h3c")
+    out, count = Redactor(key).redact([line], rules)
+    assert count == 1 and "Canary" not in out[0]
+    assert not rules.leak_check.line_leaks(out[0])
