@@ -17,7 +17,6 @@ command (the running configuration is larger and slower than the rest).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 DEFAULT_MAX_OUTPUT_CHARS = 4_000_000  # far above any health display; a config has its own
@@ -56,7 +55,7 @@ class _BoundedRead:
         return data
 
 
-@cache
 def bounded_class(base: type[Any]) -> type[Any]:
-    """``base`` (a netmiko connection class) whose reads can be bounded per command."""
+    """``base`` (a netmiko connection class) whose reads can be bounded per command. Not
+    cached: ``configured_class`` makes a new base per session, a cache would keep them all."""
     return type(base.__name__, (_BoundedRead, base), {})

@@ -228,7 +228,8 @@ def test_a_box_that_never_stops_talking_costs_a_clear_error_and_bounded_memory(
 ) -> None:
     """The size cap of the profile's running_config command (issue 13 item 4): the flood
     ends in a `too-large` error naming the device, long before the time cap, and the memory
-    the fetch allocated stays within a small multiple of the cap."""
+    the fetch allocated stays within a small multiple of the cap. Slow on purpose (~15 s):
+    the real profile cap, 20 M characters, crosses loopback SSH before the error."""
     from collectors.cli import cli_profile
 
     cap, _ = cli_profile("h3c").limit("running_config")
