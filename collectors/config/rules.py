@@ -71,8 +71,12 @@ def config_rules(vendor: str) -> ConfigRules:
     prompt = session.get("prompt_pattern")
     commands = [entry.get("command", "") for entry in cli.get("commands", {}).values()]
     commands.append(session.get("paging_off_command", ""))
+    hostname = table.get("hostname_pattern")
     noise = SessionNoise(
         prompt=None if prompt is None else _compile(prompt, f"{where} [session] prompt_pattern"),
+        hostname=None
+        if hostname is None
+        else _compile(hostname, f"{where} [config] hostname_pattern"),
         commands=tuple(sorted({command for command in commands if command})),
     )
     marker = table.get("end_marker")

@@ -69,6 +69,8 @@ class SessionNoise:
 
     prompt: re.Pattern[str] | None
     commands: tuple[str, ...]
+    #: The configuration line naming the box (group 1), e.g. `sysname (\S+)`.
+    hostname: re.Pattern[str] | None = None
 
     def _prompt_prefix(self) -> re.Pattern[str] | None:
         if self.prompt is None:
@@ -111,7 +113,22 @@ def strip_session_noise(raw: str, noise: SessionNoise) -> tuple[list[str], int, 
     end = len(lines)
     while end > start and (not lines[end - 1].strip() or noise.is_prompt_line(lines[end - 1])):
         end -= 1
+    # A prompt inside counts when it names the box (if the display says its name): a banner
+    # line that merely looks like a prompt (`[WARNING]`) is configuration, not a prompt.
+    name = next(
+        (
+            found.group(1)
+            for line in lines[start:end]
+            if noise.hostname and (found := noise.hostname.match(line))
+        ),
+        None,
+    )
     inside = next(
-        (index for index in range(start, end) if noise.is_prompt_line(lines[index])), None
+        (
+            index
+            for index in range(start, end)
+            if noise.is_prompt_line(lines[index]) and (name is None or name in lines[index])
+        ),
+        None,
     )
     return lines[start:end], start, None if inside is None else inside + 1

@@ -122,10 +122,11 @@ class LeakCheck(_Strict):
 class Config(_Sourced):
     end_marker: str | None = None
     min_lines: int = Field(default=1, ge=1)
+    hostname_pattern: str | None = None
     volatile: list[Volatile] = Field(default_factory=list)
     secret: list[Secret] = Field(default_factory=list)
     leak_check: LeakCheck = Field(default_factory=LeakCheck)
-    _pattern = field_validator("end_marker")(
+    _pattern = field_validator("end_marker", "hostname_pattern")(
         lambda value: value if value is None else _regex(value)
     )
 

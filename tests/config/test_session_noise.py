@@ -62,7 +62,7 @@ def test_escape_sequences_and_control_characters_are_dropped() -> None:
     [
         ("h3c", "<h3c-s5500-03>"),
         ("h3c", "[h3c-s5500-03]"),
-        ("h3c", "<evil>display current-configuration"),
+        ("h3c", "<h3c-s5500-03>display current-configuration"),
     ],
 )
 def test_a_prompt_inside_the_display_makes_it_incomplete(vendor: str, prompt: str) -> None:
@@ -71,6 +71,14 @@ def test_a_prompt_inside_the_display_makes_it_incomplete(vendor: str, prompt: st
     with pytest.raises(ConfigError, match="prompt inside the display at line 7") as caught:
         _text("\n".join(lines) + "\n", vendor)
     assert caught.value.reason == "truncated"
+
+
+def test_a_banner_line_shaped_like_a_prompt_is_configuration() -> None:
+    """`[WARNING]` in a login banner is not the box's prompt: it does not name the box."""
+    lines = COMWARE5.splitlines()
+    lines[5:5] = ["header motd %", "[WARNING]", "<Authorized>", "%"]
+    text = _text("\n".join(lines) + "\n")
+    assert "[WARNING]\n<Authorized>\n" in text
 
 
 def test_prompts_of_every_vendor_are_recognised_and_config_lines_are_not() -> None:
