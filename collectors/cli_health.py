@@ -25,6 +25,16 @@ if TYPE_CHECKING:
 
 # The snapshot values a driver's get_environment can give.
 CLI_FILLABLE = ("cpu", "memory", "temperature", "fans", "psus")
+# NAPALM's environment sections -> the snapshot value each fills.
+SECTION_VALUES = {
+    "cpu": "cpu",
+    "memory": "memory",
+    "temperature": "temperature",
+    "fans": "fans",
+    "power": "psus",
+}
+# Where read_cli_health puts the per-section reasons inside the environment it returns.
+SECTION_ERRORS = "section_errors"
 
 
 @dataclass
@@ -63,7 +73,9 @@ def read_cli_health(device: Device, *, facts: bool, environment: bool) -> CliHea
                 result.errors["software_version"] = f"cli: {error}"
         if environment:
             try:
-                result.environment = driver.get_environment()
+                environment = driver.get_environment()
+                errors = getattr(driver, "environment_errors", {})
+                result.environment = {**environment, SECTION_ERRORS: dict(errors)}
             except NetmonError as error:
                 result.errors["cli"] = f"cli: {error}"
     finally:
@@ -126,6 +138,11 @@ def fill_from_environment(snapshot: HealthSnapshot, environment: dict[str, Any])
             filled.append(name)
     for name in filled:
         snapshot.unreadable.pop(name, None)
+    # A section that failed on the CLI says why, for the values SNMP could not give either.
+    for section, reason in (environment.get(SECTION_ERRORS) or {}).items():
+        name = SECTION_VALUES.get(section)
+        if name in missing and name not in filled:
+            snapshot.unreadable[name] = f"cli: {reason}"
     if filled and not snapshot.reachable:
         snapshot.reachable = True  # SNMP is silent but the box answers on SSH
     return filled

@@ -181,7 +181,7 @@ async def start_ssh_server(
         sim.ssh_port,
         server_host_keys=[host_key],
         line_editor=False,  # the CLI echoes and edits lines itself, like the real boxes
-        encoding="utf-8",
+        encoding=spec.encoding,
         keepalive_interval=0,
         login_timeout=30,
         # What the box says in its SSH identification string (e.g. "Comware-7.1.064").

@@ -16,21 +16,26 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import paramiko
-from netmiko import ConnectHandler
 from netmiko.base_connection import BaseConnection
 from netmiko.exceptions import (
     NetmikoAuthenticationException,
     NetmikoTimeoutException,
     ReadTimeout,
 )
+from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from agent.errors import NetmonError
+from collectors.cli.bounds import (
+    DEFAULT_COMMAND_TIMEOUT_S,
+    DEFAULT_MAX_OUTPUT_CHARS,
+    bounded_class,
+)
 from collectors.cli.devices import DEVICE_CLASSES, configured_class
 from collectors.profiles import get_profile
 
 log = logging.getLogger(__name__)
 
-FailureReason = Literal["auth", "timeout", "refused", "closed", "profile"]
+FailureReason = Literal["auth", "timeout", "refused", "closed", "profile", "too-large"]
 
 __all__ = ["CliError", "CliProfile", "cli_profile", "open_cli", "open_cli_for_device"]
 
@@ -56,6 +61,14 @@ class CliProfile:
     commands: dict[str, str]
     error_patterns: tuple[str, ...]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: Per command name: (the most characters its output may have, the seconds it may take).
+    limits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    default_limit: tuple[int, float] = (DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_COMMAND_TIMEOUT_S)
+    encoding: str = "utf-8"
+
+    def limit(self, command_name: str) -> tuple[int, float]:
+        """(size cap in characters, time cap in seconds) of one profile command."""
+        return self.limits.get(command_name, self.default_limit)
 
 
 def cli_profile(vendor: str) -> CliProfile:
@@ -91,6 +104,17 @@ def cli_profile(vendor: str) -> CliProfile:
     }
     commands = {name: str(spec["command"]) for name, spec in data.get("commands", {}).items()}
     errors = tuple(str(entry["pattern"]) for entry in data.get("errors", []))
+    default_limit = (
+        int(session.get("max_output_chars", DEFAULT_MAX_OUTPUT_CHARS)),
+        float(session.get("command_timeout_s", DEFAULT_COMMAND_TIMEOUT_S)),
+    )
+    limits = {
+        name: (
+            int(spec.get("max_output_chars", default_limit[0])),
+            float(spec.get("command_timeout_s", default_limit[1])),
+        )
+        for name, spec in data.get("commands", {}).items()
+    }
     return CliProfile(
         vendor=vendor,
         netmiko_device_type=device_type,
@@ -100,6 +124,9 @@ def cli_profile(vendor: str) -> CliProfile:
         commands=commands,
         error_patterns=errors,
         raw=data,
+        limits=limits,
+        default_limit=default_limit,
+        encoding=str(session.get("encoding", "utf-8")),
     )
 
 
@@ -131,6 +158,7 @@ REASON_TEXT = {
     "refused": "SSH connection refused (nothing listens on that port?)",
     "closed": "SSH connection closed by the device",
     "profile": "vendor profile problem",
+    "too-large": "the output passed its size cap",
 }
 
 
@@ -162,13 +190,16 @@ def open_cli(
         "ssh_strict": False,
         "system_host_keys": False,
         "alt_host_keys": False,
+        "encoding": profile.encoding,
     }
     try:
         if profile.device_class:
-            cls = configured_class(profile.device_class, profile.class_settings)
-            connection: BaseConnection = cls(device_type=profile.netmiko_device_type, **params)
+            base = configured_class(profile.device_class, profile.class_settings)
         else:
-            connection = ConnectHandler(device_type=profile.netmiko_device_type, **params)
+            base = CLASS_MAPPER[profile.netmiko_device_type]
+        # What ConnectHandler does, with reads that can be bounded per command.
+        cls = bounded_class(base)
+        connection: BaseConnection = cls(device_type=profile.netmiko_device_type, **params)
         if profile.enable:
             connection.enable()
     except (

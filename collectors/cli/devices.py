@@ -4,8 +4,8 @@ netmiko 4.8 ships drivers for H3C Comware (``hp_comware``) and Huawei VRP (``hua
 Leadsec, Venustech and NSFOCUS have none, and netmiko has no plugin registry, so these classes
 subclass its base connection and are instantiated directly by ``collectors.cli.open_cli``.
 Each overrides only the hooks that differ: how the prompt ends, how paging is turned off, what
-logout asks. The values below are defaults; ``open_cli`` sets them from the vendor's
-``collectors/profiles/<vendor>/cli.toml``, which carries the source of each.
+logout asks. Those values live only in the vendor's ``collectors/profiles/<vendor>/cli.toml``
+(with the source of each); ``configured_class`` sets them on the class ``open_cli`` uses.
 """
 
 from __future__ import annotations
@@ -76,33 +76,25 @@ class ProfileDrivenSSH(CiscoBaseConnection):
         self.write_channel(self.logout_answer + self.RETURN)
 
 
-class TopsecTosSSH(NoEnable, NoConfig, ProfileDrivenSSH):
-    """Topsec TOS (NGFW4000, TopVPN, TopSentry, TopFilter): one mode, ``name#`` or ``name%``."""
+# The vendor classes carry no vendor facts: prompt characters, paging and logout come from the
+# vendor's cli.toml (``configured_class``), where each has its source. Only the CLI's shape
+# (one mode or Cisco-like enable/config) is code.
 
-    prompt_terminators = ("#", "%")
-    paging_off_command = "terminal length 0"
-    logout_question = r"Save system config\?\[y/n\]"
+
+class TopsecTosSSH(NoEnable, NoConfig, ProfileDrivenSSH):
+    """Topsec TOS (NGFW4000, TopVPN, TopSentry, TopFilter): one mode."""
 
 
 class LeadsecSSH(NoEnable, NoConfig, ProfileDrivenSSH):
-    """Leadsec PowerV / TD3000 / ACM / LA-DT: assumed one privileged mode ``name#``."""
-
-    prompt_terminators = ("#", ">")
-    paging_off_command = "terminal length 0"
+    """Leadsec PowerV / TD3000 / ACM / LA-DT: assumed one privileged mode."""
 
 
 class VenustechUsgSSH(ProfileDrivenSSH):
-    """Venustech USG: Cisco-like, ``name>`` then ``enable`` -> ``name#``, config ``(config)#``."""
-
-    prompt_terminators = ("#", ">")
-    paging_off_command = "terminal length 0"
+    """Venustech USG: Cisco-like, user mode, then ``enable``, then ``configure terminal``."""
 
 
 class NsfocusSasSSH(NoEnable, NoConfig, ProfileDrivenSSH):
-    """NSFOCUS SAS: assumed Linux-like console prompt ending in ``$``."""
-
-    prompt_terminators = ("$", "#")
-    paging_off_command = "set pager off"
+    """NSFOCUS SAS: assumed Linux-like console, one mode."""
 
 
 DEVICE_CLASSES: dict[str, type[ProfileDrivenSSH]] = {
@@ -111,12 +103,11 @@ DEVICE_CLASSES: dict[str, type[ProfileDrivenSSH]] = {
 
 
 def configured_class(name: str, settings: dict[str, Any]) -> type[ProfileDrivenSSH]:
-    """``DEVICE_CLASSES[name]`` with the profile's prompt / paging / logout values set."""
+    """``DEVICE_CLASSES[name]`` with the profile's prompt / paging / logout values set (the
+    schema requires ``prompt_terminators`` wherever a profile names one of these classes)."""
     base = DEVICE_CLASSES[name]
-    overrides: dict[str, Any] = {}
-    if "prompt_terminators" in settings:
-        overrides["prompt_terminators"] = tuple(settings["prompt_terminators"])
+    overrides: dict[str, Any] = {"prompt_terminators": tuple(settings["prompt_terminators"])}
     for key in ("paging_off_command", "exit_command", "logout_question", "logout_answer"):
         if key in settings:
             overrides[key] = str(settings[key])
-    return type(base.__name__, (base,), overrides) if overrides else base
+    return type(base.__name__, (base,), overrides)

@@ -51,7 +51,8 @@ class ParseError(NetmonError):
 
 # -- cleaning -------------------------------------------------------------------------------
 # Pager prompts as the boxes print them: Comware / VRP "  ---- More ----", Cisco-like
-# "--More--", Venustech "--More-- (N% of N bytes)" (vendors.md, agent/lab/cli/*.toml).
+# "--More--", Venustech "--More-- (N% of N bytes)" (docs/sources/cli-and-config.md and
+# agent/lab/cli/*.toml).
 PAGER = re.compile(r"[ \t]*-{2,4}\s?More\s?-{2,4}(?:[ \t]*\(\d+% of \d+ bytes\))?[ \t]*")
 # The terminal erases the pager with cursor moves: ANSI "ESC[16D" (Comware, VRP) or backspaces,
 # then blanks and moves back again; the next line overwrites what is left.

@@ -24,6 +24,7 @@ from agent.errors import NetmonError
 from collectors.cli import CliError
 from collectors.config.redact import Redactor, load_key
 from collectors.config.rules import ConfigRules, config_rules, drop_volatile, incomplete_reason
+from collectors.config.session_noise import strip_session_noise
 
 if TYPE_CHECKING:
     from agent.inventory import Device
@@ -40,11 +41,12 @@ def _no_channel_data(record: logging.LogRecord) -> bool:
 logging.getLogger("netmiko").addFilter(_no_channel_data)
 
 ConfigFailure = Literal[
-    "auth", "timeout", "refused", "closed", "profile", "truncated", "refused-command"
+    "auth", "timeout", "refused", "closed", "profile", "truncated", "refused-command", "unredacted"
 ]
 
 FETCH_FAILURES = (ReadTimeout, NetmikoTimeoutException, OSError, EOFError, paramiko.SSHException)
-DEFAULT_READ_TIMEOUT = 60.0  # large configurations on slow boxes take a while to print
+# None: the profile's time cap for the configuration display ([commands.running_config]).
+DEFAULT_READ_TIMEOUT: float | None = None
 
 
 class ConfigError(NetmonError):
@@ -69,7 +71,7 @@ class ConfigSnapshot:
     volatile_dropped: int
 
 
-def fetch_running_config(device: Device, read_timeout: float = DEFAULT_READ_TIMEOUT) -> str:
+def fetch_running_config(device: Device, read_timeout: float | None = DEFAULT_READ_TIMEOUT) -> str:
     """The raw running configuration, through the vendor's NAPALM-shaped driver (netmiko
     underneath, paging turned off at login). The one place that talks to the box."""
     from collectors.drivers import driver_for_device
@@ -119,15 +121,31 @@ def prepare(
 ) -> ConfigSnapshot:
     """Check, redact and normalise a raw display into a snapshot."""
     rules = rules or config_rules(vendor)
-    problem = incomplete_reason(raw, rules)
+    lines, skipped, prompt_inside = strip_session_noise(raw, rules.noise)
+    problem = incomplete_reason("\n".join(lines), rules)
+    if problem is None and prompt_inside is not None:
+        problem = (
+            f"a device prompt inside the display at line {prompt_inside} "
+            "(another command's output or a faked end)"
+        )
     if problem:
         raise ConfigError(
             f"{device_name}: incomplete configuration: {problem}; nothing stored",
             device=device_name,
             reason="truncated",
         )
-    lines = [line.rstrip() for line in raw.replace("\r\n", "\n").split("\n")]
-    lines, secrets = redactor.redact(lines, rules)
+    lines, origins, secrets = redactor.redact_numbered(lines, rules)
+    leaks = rules.leak_check.leaking_lines(lines)
+    if leaks:
+        numbers = ", ".join(str(origins[index] + skipped + 1) for index in leaks[:10])
+        more = f" and {len(leaks) - 10} more" if len(leaks) > 10 else ""
+        raise ConfigError(
+            f"{device_name}: a secret-shaped value survived redaction on line {numbers}{more} "
+            f"of the display; nothing stored (add a [[config.secret]] rule to "
+            f"collectors/profiles/{vendor}/cli.toml)",
+            device=device_name,
+            reason="unredacted",
+        )
     lines, dropped = drop_volatile(lines, rules)
     while lines and not lines[-1]:
         lines.pop()
@@ -155,7 +173,7 @@ class ConfigCollector:
         *,
         key: bytes | None = None,
         state_dir: Path | None = None,
-        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        read_timeout: float | None = DEFAULT_READ_TIMEOUT,
     ) -> None:
         self._key = key
         self._state_dir = state_dir

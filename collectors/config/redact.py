@@ -20,11 +20,11 @@ import secrets
 from pathlib import Path
 
 from agent.errors import NetmonError
+from collectors.config.leakcheck import TOKEN
 from collectors.config.rules import ConfigRules, SecretRule
 
 KEY_FILE = "redaction.key"
 KEY_BYTES = 32
-TOKEN = re.compile(r"<secret:[a-z]+(:[0-9a-f]+)?>")
 REENCRYPTED = "<secret:reencrypted>"
 
 
@@ -78,15 +78,27 @@ class Redactor:
 
     def redact(self, lines: list[str], rules: ConfigRules) -> tuple[list[str], int]:
         """The lines with every secret replaced, and how many secrets were found."""
+        out, _, count = self.redact_numbered(lines, rules)
+        return out, count
+
+    def redact_numbered(
+        self, lines: list[str], rules: ConfigRules
+    ) -> tuple[list[str], list[int], int]:
+        """As ``redact``, plus for each output line the index of the input line it came from
+        (a key block becomes one line), so that errors can name the line the box printed."""
         out: list[str] = []
+        origins: list[int] = []
         count = 0
         block: list[str] | None = None
         block_rule: SecretRule | None = None
-        for line in lines:
+        block_start = 0
+        for index, line in enumerate(lines):
             if block is not None and block_rule is not None and block_rule.block_end:
                 if block_rule.block_end.search(line):
                     out.append(self.token("\n".join(block)))
+                    origins.append(block_start)
                     out.append(line)
+                    origins.append(index)
                     count += 1
                     block, block_rule = None, None
                 else:
@@ -95,16 +107,18 @@ class Redactor:
             for rule in rules.secrets:
                 if rule.block_end is not None:
                     if rule.pattern.search(line):
-                        block, block_rule = [], rule
+                        block, block_rule, block_start = [], rule, index + 1
                     continue
                 line, found = self._redact_line(line, rule)
                 count += found
             out.append(line)
+            origins.append(index)
         if block is not None:
             # A key block without its end line: its body is still a secret.
             out.append(self.token("\n".join(block)))
+            origins.append(block_start)
             count += 1
-        return out, count
+        return out, origins, count
 
     def _redact_line(self, line: str, rule: SecretRule) -> tuple[str, int]:
         found = 0

@@ -10,16 +10,21 @@ redacts the word after it; a pattern without groups redacts the whole match). Op
 ``reencrypted = true`` for cipher text the box re-encrypts on every display (masked without a
 hash, since it differs each time), ``block_end`` for a multi-line secret (a private key): the
 lines after the matching line up to the ``block_end`` line are the secret.
+
+``[config.leak_check]`` feeds the last check (``leakcheck.py``): the vendor's extra secret
+``keywords`` and the ``grammar`` words that may stand between a keyword and its value.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from agent.errors import NetmonError
+from collectors.config.leakcheck import LeakCheck
+from collectors.config.session_noise import SessionNoise
 from collectors.profiles import get_profile
 
 
@@ -41,6 +46,8 @@ class ConfigRules:
     min_lines: int
     volatile: tuple[re.Pattern[str], ...]
     secrets: tuple[SecretRule, ...]
+    leak_check: LeakCheck = field(default_factory=LeakCheck)
+    noise: SessionNoise = field(default_factory=lambda: SessionNoise(None, ()))
 
 
 def _compile(value: Any, where: str) -> re.Pattern[str]:
@@ -56,9 +63,22 @@ def _compile(value: Any, where: str) -> re.Pattern[str]:
 def config_rules(vendor: str) -> ConfigRules:
     where = f"collectors/profiles/{vendor}/cli.toml"
     try:
-        table = get_profile(vendor).cli.get("config", {})
+        cli = get_profile(vendor).cli
     except KeyError as error:
         raise ConfigRulesError(f"{where}: {error}") from None
+    table = cli.get("config", {})
+    session = cli.get("session", {})
+    prompt = session.get("prompt_pattern")
+    commands = [entry.get("command", "") for entry in cli.get("commands", {}).values()]
+    commands.append(session.get("paging_off_command", ""))
+    hostname = table.get("hostname_pattern")
+    noise = SessionNoise(
+        prompt=None if prompt is None else _compile(prompt, f"{where} [session] prompt_pattern"),
+        hostname=None
+        if hostname is None
+        else _compile(hostname, f"{where} [config] hostname_pattern"),
+        commands=tuple(sorted({command for command in commands if command})),
+    )
     marker = table.get("end_marker")
     min_lines = table.get("min_lines", 1)
     if not isinstance(min_lines, int) or min_lines < 1:
@@ -78,8 +98,11 @@ def config_rules(vendor: str) -> ConfigRules:
                 block_end=None if end is None else _compile(end, f"{place} block_end"),
             )
         )
+    check = table.get("leak_check", {})
     return ConfigRules(
         vendor=vendor,
+        noise=noise,
+        leak_check=LeakCheck.for_vendor(check.get("keywords", []), check.get("grammar", [])),
         end_marker=None if marker is None else _compile(marker, f"{where} [config] end_marker"),
         min_lines=min_lines,
         volatile=volatile,

@@ -20,6 +20,7 @@ from netmiko.base_connection import BaseConnection
 
 from agent.errors import NetmonError
 from collectors.cli import CliError, cli_profile, open_cli
+from collectors.cli.bounds import OutputTooLarge
 from collectors.cli.parse import (
     clean_output,
     component_ok,
@@ -70,8 +71,9 @@ class NetmonCliDriver(NetworkDriver):
     vendor: ClassVar[str] = ""
     #: How the running configuration names an interface (group 1 is its name).
     interface_line: ClassVar[re.Pattern[str]] = re.compile(r"^interface\s+(\S+)", re.M)
-    #: How long the configuration may take to arrive (large configurations, slow boxes).
-    config_read_timeout: ClassVar[float] = 60
+    #: How long the configuration may take to arrive; None: the profile's
+    #: ``[commands.running_config] command_timeout_s`` (large configurations, slow boxes).
+    config_read_timeout: ClassVar[float | None] = None
 
     def __init__(
         self,
@@ -93,6 +95,8 @@ class NetmonCliDriver(NetworkDriver):
         self.device: BaseConnection | None = None
         self.profile = cli_profile(self.vendor)
         self._outputs: dict[str, str] = {}
+        #: Why a section of the last get_environment is empty (section -> reason).
+        self.environment_errors: dict[str, str] = {}
 
     def _family_of(self, model: str) -> str:
         info = get_profile(self.vendor).models.get(model) if model else None
@@ -137,9 +141,13 @@ class NetmonCliDriver(NetworkDriver):
             )
         return self.device
 
-    def run(self, command_name: str, *, read_timeout: float = 30) -> str:
+    def run(self, command_name: str, *, read_timeout: float | None = None) -> str:
         """The cleaned output of one profile command; each command text runs once per getter
-        (fans, power and temperature share one command on several vendors)."""
+        (fans, power and temperature share one command on several vendors).
+
+        The output is bounded by the profile's size and time caps for that command: past the
+        size cap the session is dropped (the box is still talking) and the call fails with a
+        ``CliError`` (``too-large``) naming the device, the command and the cap."""
         command = self.profile.commands.get(command_name)
         if command is None:
             raise DriverError(
@@ -147,7 +155,31 @@ class NetmonCliDriver(NetworkDriver):
                 f"{command_name!r} command"
             )
         if command not in self._outputs:
-            output = self._session().send_command(command, read_timeout=read_timeout)
+            max_chars, max_seconds = self.profile.limit(command_name)
+            session = self._session()
+            bound = getattr(session, "bound_output", None)
+            if bound is not None:
+                bound(command, max_chars)
+            try:
+                output = session.send_command(
+                    command, read_timeout=read_timeout if read_timeout else max_seconds
+                )
+            except OutputTooLarge as error:
+                self.close()
+                log.info(
+                    "command output too large",
+                    extra={"device": self.device_name, "command": command, "cap": error.cap},
+                )
+                raise CliError(
+                    f"{self.device_name}: {command!r} printed more than {error.cap} characters "
+                    f"(max_output_chars of collectors/profiles/{self.vendor}/cli.toml); "
+                    "session dropped",
+                    device=self.device_name,
+                    reason="too-large",
+                ) from None
+            finally:
+                if bound is not None and self.device is not None:
+                    bound("", None)
             text = clean_output(str(output))
             for pattern in self.profile.error_patterns:
                 found = re.search(pattern, text, re.M)
@@ -200,21 +232,42 @@ class NetmonCliDriver(NetworkDriver):
         return prompt.strip().strip("[]<>")
 
     def get_environment(self) -> dict[str, Any]:  # type: ignore[override]
+        """NAPALM's environment, section by section: a section whose command is refused or
+        whose template does not match the output (Huawei ``display power`` with a Slot column
+        on a stack) costs only its own values, left empty, with the reason in
+        ``environment_errors``. A lost session (``CliError``) still ends the read."""
         self._fresh()
-        return {
-            "fans": self.environment_fans(),
-            "power": self.environment_power(),
-            "temperature": self.environment_temperature(),
-            "cpu": self.environment_cpu(),
-            "memory": self.environment_memory(),
+        self.environment_errors = {}
+        readers = {
+            "fans": self.environment_fans,
+            "power": self.environment_power,
+            "temperature": self.environment_temperature,
+            "cpu": self.environment_cpu,
+            "memory": self.environment_memory,
         }
+        environment: dict[str, Any] = {}
+        for section, reader in readers.items():
+            try:
+                environment[section] = reader()
+            except CliError:
+                raise
+            except (NetmonError, LookupError, ValueError) as error:
+                empty: dict[str, Any] = {"available_ram": -1, "used_ram": 0}
+                environment[section] = empty if section == "memory" else {}
+                self.environment_errors[section] = str(error) or type(error).__name__
+                log.info(
+                    "cli section unreadable",
+                    extra={"device": self.device_name, "section": section},
+                )
+        return environment
 
     @staticmethod
     def _name(row: dict[str, str], key: str, word: str) -> str:
         """A component name: "fan1" as printed, or "Slot 1 Fan 2" built from numbered rows."""
         value = row.get(key, "")
         if not value.isdigit():
-            return value
+            # Stacks repeat names per member ("PWR1" in slot 0 and in slot 1): keep them apart.
+            return f"Slot {row['slot']} {value}" if row.get("slot") and value else value
         where = " ".join(
             f"{label} {row[field]}"
             for field, label in (("unit", "Unit"), ("slot", "Slot"))

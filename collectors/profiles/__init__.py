@@ -56,8 +56,17 @@ def _read_toml(package: str, filename: str) -> dict[str, Any] | None:
     resource = resources.files(package).joinpath(filename)
     if not resource.is_file():
         return None
+    where = f"collectors/profiles/{package.rsplit('.', 1)[-1]}/{filename}"
     with resource.open("rb") as handle:
-        return tomllib.load(handle)
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{where}: {error}") from None
+    if filename == "cli.toml":  # checked, not trusted: unknown keys are errors
+        from collectors.profiles.cli_schema import check_cli_profile
+
+        check_cli_profile(data, where)
+    return data
 
 
 def _load_vendor(vendor: str) -> VendorProfile:

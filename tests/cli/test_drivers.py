@@ -337,6 +337,13 @@ def test_refused_command_is_a_driver_error(lab_devices: list[Device]) -> None:
     driver.open()
     try:
         with pytest.raises(DriverError, match=r"'show cpu-usages now' was refused: % Unknown"):
-            driver.get_environment()
+            driver.environment_cpu()
+        # In the environment it costs only the CPU (issue 11: per-section parsing), with why.
+        environment = driver.get_environment()
+        assert environment["cpu"] == {}
+        assert "'show cpu-usages now' was refused: % Unknown" in driver.environment_errors["cpu"]
+        assert set(driver.environment_errors) == {"cpu"}
+        assert environment["fans"] and environment["temperature"]
+        assert environment["memory"]["available_ram"] > 0
     finally:
         driver.close()

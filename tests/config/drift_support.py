@@ -13,3 +13,15 @@ REPRESENTATIVES = {
     "venustech": "venus-nf1600-01",
     "nsfocus": "nsfocus-sas-gl2100-01",
 }
+
+
+def planted_secrets(vendor: str, model: str, family: str) -> list[str]:
+    """The lab's planted secrets (canaries) of one model, each line of a multi-line one apart."""
+    from agent.lab.cli import load_cli_spec
+
+    spec = load_cli_spec(vendor, model, family)
+    found = []
+    for settings in spec.secrets.values():
+        value = str(settings.get("value", ""))
+        found += [line.strip() for line in value.splitlines() if line.strip()]
+    return found

@@ -8,14 +8,14 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from drift_support import REPRESENTATIVES
+from drift_support import REPRESENTATIVES, planted_secrets
 
 from agent import drift
 from agent.inventory import Device
 from agent.lab.lab import Lab
 from agent.store import Store
 from agent.store.models import ConfigText, ConfigVersion, Event
-from collectors.config import Redactor, fetch_running_config, prepare
+from collectors.config import Redactor, config_rules, fetch_running_config, prepare
 
 
 def _device(lab_devices: list[Device], name: str) -> Device:
@@ -45,6 +45,10 @@ def test_drift_cycle_against_the_lab(
 ) -> None:
     device = _device(lab_devices, REPRESENTATIVES[family])
     raw_first, first = _snapshot(device, key)
+    noise = config_rules(device.vendor).noise
+    if family == "h3c-comware5":  # the box echoes `<name>display current-configuration`
+        assert noise.is_prompt_line(raw_first.splitlines()[0])
+    assert not any(noise.is_prompt_line(line) for line in first.text.splitlines())
     state = drift.record_config(fleet_store, first)
     assert not state.drift and state.label == "no baseline"
 
@@ -91,3 +95,11 @@ def test_drift_cycle_against_the_lab(
     with fleet_store.session() as session:
         assert session.query(ConfigVersion).count() == 3
         assert session.query(ConfigText).count() == 2
+        stored = "\n".join(row.text for row in session.query(ConfigText))
+    # No canary the lab planted reaches the store (SQLite and PostgreSQL both run this).
+    from collectors.profiles import get_profile
+
+    family = get_profile(device.vendor).models[device.model].family
+    canaries = planted_secrets(device.vendor, device.model, family)
+    assert len([canary for canary in canaries if canary in raw_first]) >= 2  # really printed
+    assert not [canary for canary in canaries if canary in stored]

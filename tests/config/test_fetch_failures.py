@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
+import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +35,8 @@ PASSWORD = "fake-pass"
 class MisbehavingCli:
     """An SSH server in its own thread; ``behaviour`` says how the configuration display
     goes wrong: truncate (stop early, prompt back), drop (stop early, close), hang (stop
-    early, nothing more), silent (log in, then never a prompt)."""
+    early, nothing more), silent (log in, then never a prompt), flood (never stops talking),
+    prompt-inside (a prompt line in the middle of a display that then ends normally)."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -83,7 +86,13 @@ class MisbehavingCli:
         try:
             while True:
                 line = (await process.stdin.readline()).strip()
-                if line == "display current-configuration":
+                if line == "display current-configuration" and self.behaviour == "flood":
+                    await self._flood(process)
+                    return
+                if line == "display current-configuration" and self.behaviour == "prompt-inside":
+                    lines = CONFIG.splitlines()
+                    out.write("\r\n".join([*lines[:20], "[fake]", *lines[20:]]) + "\r\n")
+                elif line == "display current-configuration":
                     cut = "\r\n".join(CONFIG.splitlines()[:20])
                     out.write(cut + "\r\n")
                     if self.behaviour == "drop":
@@ -97,6 +106,19 @@ class MisbehavingCli:
                     return
                 out.write("<fake>")
         except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, ConnectionError):
+            return
+
+    @staticmethod
+    async def _flood(process: asyncssh.SSHServerProcess) -> None:
+        """Configuration-like lines, forever, as fast as the client reads them."""
+        chunk = "".join(
+            f" description flood line {n:06d} of a box that never stops\r\n" for n in range(1000)
+        )
+        try:
+            while not process.channel.is_closing():
+                process.stdout.write(chunk)
+                await process.stdout.drain()
+        except (asyncssh.Error, ConnectionError, BrokenPipeError):
             return
 
 
@@ -141,7 +163,13 @@ def _fails(collector: ConfigCollector, device: Device, store: Store) -> CliError
 
 @pytest.mark.parametrize(
     ("behaviour", "reason"),
-    [("truncate", "truncated"), ("drop", "closed"), ("hang", "timeout"), ("silent", None)],
+    [
+        ("truncate", "truncated"),
+        ("drop", "closed"),
+        ("hang", "timeout"),
+        ("silent", None),
+        ("prompt-inside", "truncated"),
+    ],
 )
 def test_misbehaving_box_gives_a_clear_error_and_stores_nothing(
     behaviour: str,
@@ -190,3 +218,36 @@ def test_nothing_listening_is_refused(h3c_device: Device, key: bytes) -> None:
     with pytest.raises(CliError) as caught:
         ConfigCollector(key=key).collect_sync(_pointed_at(h3c_device, port))
     assert caught.value.reason == "refused"
+
+
+def test_a_box_that_never_stops_talking_costs_a_clear_error_and_bounded_memory(
+    h3c_device: Device,
+    fleet_store: Store,
+    stored_once: list[tuple[int, str]],
+    key: bytes,
+) -> None:
+    """The size cap of the profile's running_config command (issue 13 item 4): the flood
+    ends in a `too-large` error naming the device, long before the time cap, and the memory
+    the fetch allocated stays within a small multiple of the cap. Slow on purpose (~15 s):
+    the real profile cap, 20 M characters, crosses loopback SSH before the error."""
+    from collectors.cli import cli_profile
+
+    cap, _ = cli_profile("h3c").limit("running_config")
+    collector = ConfigCollector(key=key, read_timeout=600)  # only the size cap can end it
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with MisbehavingCli("flood") as server:
+            error = _fails(collector, _pointed_at(h3c_device, server.port), fleet_store)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    took = time.monotonic() - started
+    print(f"flood: cap {cap} characters, peak traced {peak / 2**20:.1f} MiB, {took:.1f} s")
+    assert isinstance(error, CliError) and error.reason == "too-large"
+    assert f"more than {cap} characters" in str(error)
+    # netmiko keeps the output and makes a copy per concatenation (measured: ~4.5 x the cap,
+    # 89 MiB for 20 M characters); without the cap the peak grows for as long as the box talks.
+    assert peak < 5 * cap + 32 * 2**20
+    assert took < 300
+    assert _stored(fleet_store, h3c_device.name) == stored_once

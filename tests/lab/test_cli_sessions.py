@@ -83,6 +83,20 @@ def test_every_model_answers_version_and_whole_config_over_netmiko(fleet: Any) -
         assert "More" not in config, model
         assert len(lines) == len(expected_lines), model
         assert lines[-1].strip() == expected_lines[-1].strip(), model
+        # Every model's configuration passes the last check, and no canary survives it.
+        from datetime import UTC, datetime
+
+        from collectors.config import Redactor, prepare
+
+        kept = prepare(model, vendor, config, Redactor(b"k" * 32), datetime.now(UTC)).text
+        spec = load_cli_spec(vendor, model)
+        canaries = [
+            line.strip()
+            for entry in spec.secrets.values()
+            for line in str(entry.get("value", "")).splitlines()
+            if line.strip()
+        ]
+        assert canaries and not [c for c in canaries if c in kept], model
         assert f"sysname {sim.name}" in config or sim.name in config, model
 
 

@@ -16,7 +16,7 @@ import paramiko
 import pytest
 
 from agent.lab.cli.render import bump_version, expand_interfaces, render
-from agent.lab.cli.spec import CliDataError
+from agent.lab.cli.spec import CliDataError, load_cli_spec
 from agent.lab.device import (
     SLOW_DELAY_SECONDS,
     Fault,
@@ -128,7 +128,7 @@ VENDORS: dict[str, dict[str, Any]] = {
     ),
     "venustech": dict(
         model="USG-FW-310-T-NF1600",
-        prompt="{name}>",
+        prompt="{name}> ",  # USG prompts end with a space (issue 11)
         config="show running-config",
         paging_off="terminal length 0",
         pager=r"--More-- \(\d+% of \d+ bytes\)",
@@ -141,7 +141,7 @@ VENDORS: dict[str, dict[str, Any]] = {
         config="show running-config",
         paging_off="terminal length 0",
         pager=r"--More--",
-        error="% Invalid command.",
+        error="^ Invalid command.",  # PowerV6000 errors start with `^` (issue 11)
         login="",
     ),
     "nsfocus": dict(
@@ -162,7 +162,7 @@ def _login(vendor: str, port: int, sim: SimulatedDevice) -> tuple[Shell, str, st
     prompt = VENDORS[vendor]["prompt"].format(name=sim.name)
     greeting = shell.read_until(re.escape(prompt) + "$")
     if vendor == "venustech":
-        prompt = f"{sim.name}#"
+        prompt = f"{sim.name}# "
         shell.command("enable", prompt)
     return shell, prompt, greeting
 
@@ -333,7 +333,9 @@ def test_slow_delays_each_command(serve: Callable) -> None:
         shell.close()
 
 
-def _exec(port: int, command: str) -> str:
+def _exec(port: int, command: str, vendor: str = "h3c", model: str = "S5500") -> str:
+    """One command over an exec channel, decoded as the vendor's box encodes (Topsec: Latin-1)."""
+    encoding = load_cli_spec(vendor, model).encoding
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     client.connect(
@@ -346,7 +348,7 @@ def _exec(port: int, command: str) -> str:
     )
     try:
         _, stdout, _ = client.exec_command(command, timeout=10)
-        return stdout.read().decode()
+        return stdout.read().decode(encoding)
     finally:
         client.close()
 
@@ -366,9 +368,9 @@ def test_config_change_adds_one_line(
     vendor: str, model: str, command: str, added: str, serve: Callable
 ) -> None:
     sim, port = serve(vendor, model)
-    before = _exec(port, command).splitlines()
+    before = _exec(port, command, vendor, model).splitlines()
     sim.set_fault(Fault.CONFIG_CHANGE)
-    after = _exec(port, command).splitlines()
+    after = _exec(port, command, vendor, model).splitlines()
     new_lines = [line for line in after if line not in before]
     assert len(after) == len(before) + 1
     assert any(line.startswith(added) for line in new_lines)
@@ -396,9 +398,9 @@ def test_signature_update_bumps_versions_to_today(
     vendor: str, model: str, command: str, serve: Callable
 ) -> None:
     sim, port = serve(vendor, model)
-    before = _signature_rows(_exec(port, command))
+    before = _signature_rows(_exec(port, command, vendor, model))
     sim.set_fault(Fault.SIGNATURE_UPDATE)
-    after = _signature_rows(_exec(port, command))
+    after = _signature_rows(_exec(port, command, vendor, model))
     assert before and before.keys() == after.keys()
     today = date.today().isoformat()
     for library, (version, released) in before.items():
@@ -421,7 +423,7 @@ def test_licence_expiring_moves_expiry_within_seven_days(
     sim, port = serve(vendor, model)
 
     def expiries() -> list[date]:
-        text = _exec(port, command)
+        text = _exec(port, command, vendor, model)
         return [date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", text)]
 
     normal = expiries()
@@ -443,9 +445,9 @@ def test_fan_fail_shows_the_first_fan_failed(
     vendor: str, model: str, command: str, failed: str, serve: Callable
 ) -> None:
     sim, port = serve(vendor, model)
-    assert not re.search(failed, _exec(port, command), re.M)
+    assert not re.search(failed, _exec(port, command, vendor, model), re.M)
     sim.set_fault(Fault.FAN_FAIL)
-    assert re.search(failed, _exec(port, command), re.M)
+    assert re.search(failed, _exec(port, command, vendor, model), re.M)
 
 
 def test_psu_fail_and_cpu_high_show_on_the_cli(serve: Callable) -> None:

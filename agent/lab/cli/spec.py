@@ -81,6 +81,7 @@ class CliSpec:
     signatures: list[dict[str, Any]] = field(default_factory=list)
     licences: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Any] = field(default_factory=dict)
+    encoding: str = "utf-8"  # how the box encodes what it prints (Topsec TOS: ISO-8859-1)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -187,4 +188,5 @@ def load_cli_spec(vendor: str, model: str, family: str = "") -> CliSpec:
         signatures=[dict(s) for s in merged.get("signatures", [])],
         licences=[dict(s) for s in merged.get("licences", [])],
         faults=dict(merged.get("faults", {})),
+        encoding=str(merged.get("encoding", "utf-8")),
     )

@@ -1,0 +1,180 @@
+"""The typed schema of ``collectors/profiles/<vendor>/cli.toml`` (issue 11 item 7).
+
+A profile is checked when it is loaded, not trusted: every table refuses keys it does not know
+(``extra="forbid"``), so a typo such as ``comand`` or ``max_output_char`` is an error naming
+the file and the key's path, not a silent default. Regular expressions are compiled here, so a
+bad pattern fails at load with its place too. The code keeps reading the plain dictionary;
+this module only says what may be in it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(f"bad regular expression {value!r}: {error}") from None
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Sourced(_Strict):
+    """A fact with its origin: ``source`` (an ID in docs/sources/) or ``unverified``."""
+
+    source: str | None = None
+    unverified: str | None = None
+
+
+class Session(_Sourced):
+    netmiko_device_type: str = Field(min_length=1)
+    #: Our class in collectors/cli/devices.py where netmiko has no driver for the vendor.
+    device_class: str | None = None
+    prompt_pattern: str
+    #: The characters the prompt ends with (our classes; netmiko's drivers know their own).
+    prompt_terminators: list[Annotated[str, Field(min_length=1, max_length=1)]] | None = None
+    paging_off_command: str = ""
+    exit_command: str | None = None
+    logout_question: str | None = None
+    logout_answer: str | None = None
+    enable: bool = False
+    #: How the box encodes its output (Topsec TOS: ISO-8859-1).
+    encoding: str = "utf-8"
+    max_output_chars: int = Field(gt=0)
+    command_timeout_s: float = Field(gt=0)
+
+    _patterns = field_validator("prompt_pattern", "logout_question")(
+        lambda value: value if value is None else _regex(value)
+    )
+
+    @model_validator(mode="after")
+    def _our_classes_need_their_prompt(self) -> Session:
+        if self.device_class and not self.prompt_terminators:
+            raise ValueError("prompt_terminators: required with device_class")
+        for end in self.prompt_terminators or []:
+            # A host name bare or in brackets (NSFOCUS prints `[name]$`), with its end.
+            shapes = (f"box-1{end}", f"[box-1]{end}", f"box-1{end} ", f"[box-1]{end} ")
+            if not any(re.fullmatch(self.prompt_pattern, shape) for shape in shapes):
+                raise ValueError(
+                    f"prompt_pattern does not accept a prompt ending in {end!r} "
+                    "(prompt_terminators and prompt_pattern must agree)"
+                )
+        return self
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        return value
+
+
+class Command(_Sourced):
+    command: str = Field(min_length=1)
+    template: str | None = None
+    max_output_chars: int | None = Field(default=None, gt=0)
+    command_timeout_s: float | None = Field(default=None, gt=0)
+
+
+class ErrorLine(_Sourced):
+    pattern: str
+    _pattern = field_validator("pattern")(lambda value: _regex(value))
+
+
+class Volatile(_Sourced):
+    pattern: str
+    _pattern = field_validator("pattern")(lambda value: _regex(value))
+
+
+class Secret(_Sourced):
+    pattern: str
+    reencrypted: bool = False
+    block_end: str | None = None
+    _patterns = field_validator("pattern", "block_end")(
+        lambda value: value if value is None else _regex(value)
+    )
+
+
+class LeakCheck(_Strict):
+    keywords: list[str] = Field(default_factory=list)
+    grammar: list[str] = Field(default_factory=list)
+
+
+class Config(_Sourced):
+    end_marker: str | None = None
+    min_lines: int = Field(default=1, ge=1)
+    hostname_pattern: str | None = None
+    volatile: list[Volatile] = Field(default_factory=list)
+    secret: list[Secret] = Field(default_factory=list)
+    leak_check: LeakCheck = Field(default_factory=LeakCheck)
+    _pattern = field_validator("end_marker", "hostname_pattern")(
+        lambda value: value if value is None else _regex(value)
+    )
+
+
+class VersionScheme(_Sourced):
+    scheme: Literal["dotted", "date-dotted", "pattern"]
+    format: str | None = None
+    pattern: str | None = None
+
+
+class Signatures(_Strict):
+    versions: dict[str, VersionScheme] = Field(default_factory=dict)
+
+
+class CliProfileFile(_Strict):
+    session: Session
+    commands: dict[str, Command]
+    errors: list[ErrorLine] = Field(default_factory=list)
+    config: Config | None = None
+    signatures: Signatures | None = None
+
+
+class CliProfileError(ValueError):
+    """A cli.toml does not match the schema; the message names the file and each bad key."""
+
+
+def _place(location: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in location:
+        if isinstance(item, int):
+            parts.append(f"#{item + 1}")
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top level)"
+
+
+def check_cli_profile(data: dict[str, Any], where: str) -> CliProfileFile:
+    """``data`` checked against the schema, or a ``CliProfileError`` naming ``where``."""
+    try:
+        return CliProfileFile.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            place = _place(item["loc"])
+            if item["type"] == "extra_forbidden":
+                problems.append(f"{place}: unknown key")
+            elif item["type"] == "missing":
+                problems.append(f"{place}: required key missing")
+            else:
+                problems.append(f"{place}: {item['msg']}")
+        raise CliProfileError(f"{where}: " + "; ".join(problems)) from None
