@@ -266,8 +266,13 @@ class Daemon:
         on_devices: Callable[[Sequence[Device]], None] | None = None,
         notifier: SystemdNotifier | None = None,
         clock: Callable[[], float] = time.monotonic,
+        housekeeping: Callable[[], Any] | None = None,
+        housekeeping_interval: float = 3600.0,
     ) -> None:
         self.clock = clock
+        # Store retention (agent.store.rollup), run in the writer thread every interval.
+        self.housekeeping = housekeeping
+        self.housekeeping_interval = housekeeping_interval
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -300,6 +305,18 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
         for name in self.devices:
             self._add_jobs(name)
+        if self.housekeeping is not None:
+            from apscheduler.triggers.interval import IntervalTrigger
+
+            self.scheduler.add_job(
+                self._housekeep,
+                trigger=IntervalTrigger(seconds=self.housekeeping_interval, timezone=dt.UTC),
+                id="housekeeping",
+                max_instances=1,
+                coalesce=True,
+                # The first pass soon after start, once the first polls are in.
+                next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
+            )
         self.scheduler.start()
         if self.on_devices is not None:
             await self._in_writer(self.on_devices, list(self.devices.values()))
@@ -421,6 +438,13 @@ class Daemon:
                 "store write failed",
                 extra={"device": device.name, "collector": kind.kind, "error": str(error)},
             )
+
+    async def _housekeep(self) -> None:
+        assert self.housekeeping is not None
+        try:
+            await self._in_writer(self.housekeeping)
+        except Exception as error:  # a failed pass is retried at the next interval
+            log.error("store housekeeping failed", extra={"error": str(error)})
 
     async def _in_writer(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)

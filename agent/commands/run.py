@@ -109,7 +109,23 @@ def build_daemon(
         schedule,
         reload_devices=reload_devices,
         on_devices=sync_store_devices(store) if store is not None else None,
+        housekeeping=store_retention(store, settings) if store is not None else None,
     )
+
+
+def store_retention(store: Store, settings: Settings) -> Callable[[], None]:
+    """The daemon's hourly pass: delete raw polls and roll-ups past netmon.toml's
+    ``[retention]`` windows."""
+    from agent.store.repository import utcnow
+    from agent.store.rollup import enforce_retention
+
+    def apply() -> None:
+        with store.session() as session:
+            enforce_retention(
+                session, utcnow(), settings.raw_retention_days, settings.rollup_retention_days
+            )
+
+    return apply
 
 
 def run_command(args: argparse.Namespace) -> int:
