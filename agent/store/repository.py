@@ -254,11 +254,23 @@ def add_health_sample(
     return sample
 
 
+class RunRef(Protocol):
+    """What a batch write needs of a run: a ``CollectionRun`` fits, or a row a batch writer
+    inserted itself with Core."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def device_id(self) -> int: ...
+    @property
+    def started_at(self) -> dt.datetime: ...
+
+
 @dataclass(frozen=True, slots=True)
 class HealthItem:
     """One poll for ``add_health_samples``: its (flushed) run, reading and sample time."""
 
-    run: CollectionRun
+    run: RunRef
     reading: HealthReading
     sampled_at: dt.datetime | None = None
 
