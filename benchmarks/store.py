@@ -158,7 +158,9 @@ def generate(url: str, args: argparse.Namespace) -> tuple[int, float]:
                         )
                         readings.append(fleet.reading(device_id, switch, index))
                     at += step
-                ids = session.scalars(runs.insert().returning(runs.c.id), rows).all()
+                ids = session.scalars(
+                    runs.insert().returning(runs.c.id, sort_by_parameter_order=True), rows
+                ).all()
                 items = [
                     repo.HealthItem(Run(run_id, row["device_id"], row["started_at"]), health)
                     for run_id, row, health in zip(ids, rows, readings, strict=True)

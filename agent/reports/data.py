@@ -67,6 +67,7 @@ SERVICE_ALIASES = {
     "TUNE": "TUNE",
 }
 CHANGED_LINES_SHOWN = 5
+DAYS_PER_QUERY = 400
 
 
 @dataclass(frozen=True)
@@ -402,28 +403,42 @@ def _ratio(total: Any, count: Any) -> float | None:
     return float(total) / int(count) if count else None
 
 
-def _local_days(period: Period) -> Any:
-    """The period's local days as a derived table (day, start, end) of UTC instants, so that
-    the database groups hours into the agency's days whatever its time zone rules."""
+def _local_days(days: Sequence[dt.date], tz: dt.tzinfo) -> Any:
+    """Local days as a derived table (day, day_start, day_end in UTC), so that the database
+    groups hours into the agency's days whatever its time zone rules. A UNION ALL of one-row
+    SELECTs: SQLite cannot name a VALUES list's columns."""
     rows = []
-    day = period.local_start.date()
-    while day <= period.last_day:
-        first = dt.datetime.combine(day, dt.time(), period.tz).astimezone(dt.UTC)
-        after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), period.tz)
+    for day in days:
+        first = dt.datetime.combine(day, dt.time(), tz).astimezone(dt.UTC)
+        after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
         rows.append(
             select(
                 literal(day.isoformat()).label("day"),
                 literal(first, UTCDateTime()).label("day_start"),
-                literal(after.astimezone(dt.UTC), UTCDateTime()).label("day_end"),
+                literal(after, UTCDateTime()).label("day_end"),
             )
         )
-        day += dt.timedelta(days=1)
     return union_all(*rows).subquery("local_days")
 
 
 def _daily(session: Session, period: Period) -> dict[str, list[DailyFigures]]:
     """Per device per local day: CPU and memory mean and peak, summed from hourly roll-ups."""
-    days = _local_days(period)
+    first, last = period.local_start.date(), period.last_day
+    all_days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    daily: dict[str, list[DailyFigures]] = defaultdict(list)
+    # SQLite allows 500 terms in a compound SELECT: long ranges go in chunks of days.
+    for chunk in range(0, len(all_days), DAYS_PER_QUERY):
+        for name, figures in _daily_chunk(
+            session, period, all_days[chunk : chunk + DAYS_PER_QUERY]
+        ):
+            daily[name].append(figures)
+    return {name: sorted(rows, key=lambda row: row.day) for name, rows in daily.items()}
+
+
+def _daily_chunk(
+    session: Session, period: Period, chunk: Sequence[dt.date]
+) -> Iterable[tuple[str, DailyFigures]]:
+    days = _local_days(chunk, period.tz)
     query = (
         select(
             Device.name,
@@ -446,22 +461,20 @@ def _daily(session: Session, period: Period) -> dict[str, list[DailyFigures]]:
         )
         .where(HealthHourly.hour_start >= period.start, HealthHourly.hour_start < period.end)
         .group_by(Device.name, days.c.day)
-        .order_by(Device.name, days.c.day)
     )
-    daily: dict[str, list[DailyFigures]] = defaultdict(list)
     for name, day, cpu_sum, cpu_count, cpu_max, mem_sum, mem_count, mem_max in session.execute(
         query
     ):
-        daily[name].append(
+        yield (
+            name,
             DailyFigures(
                 dt.date.fromisoformat(str(day)),
                 _ratio(cpu_sum, cpu_count),
                 cpu_max,
                 _ratio(mem_sum, mem_count),
                 mem_max,
-            )
+            ),
         )
-    return dict(daily)
 
 
 def _outages(session: Session, start: dt.datetime, end: dt.datetime) -> list[Outage]:

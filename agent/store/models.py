@@ -74,6 +74,10 @@ SEVERITIES = ("info", "warning", "minor", "major", "critical")
 EVENT_STATES = ("open", "acknowledged", "closed")
 MAINTENANCE_KINDS = ("repair", "upgrade", "tuning", "inspection")
 COUNTER64_MODULUS = 2**64
+# Tables keyed by their primary key alone: on SQLite the rows live in the key's own B-tree
+# (WITHOUT ROWID), with no second copy of the key in an index: the roll-ups, the store's
+# largest tables over a year, take about a third less space.
+COMPACT: tuple[dict[str, Any]] = ({"sqlite_with_rowid": False},)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -266,6 +270,7 @@ class InterfaceState(Base):
     every poll, so the next poll's growth can be computed (the growth goes to roll-ups)."""
 
     __tablename__ = "interface_states"
+    __table_args__ = COMPACT
 
     device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
     if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -335,31 +340,37 @@ class _InterfaceFigures:
 # Roll-up keys lead with the bucket: reports read a time range for the whole fleet.
 class HealthHourly(_HealthFigures, Base):
     __tablename__ = "health_hourly"
+    __table_args__ = COMPACT
     hour_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
 
 
 class HealthDaily(_HealthFigures, Base):
     __tablename__ = "health_daily"
+    __table_args__ = COMPACT
     day: Mapped[dt.date] = mapped_column(primary_key=True)  # UTC day
 
 
 class TemperatureHourly(_TemperatureFigures, Base):
     __tablename__ = "temperature_hourly"
+    __table_args__ = COMPACT
     hour_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
 
 
 class TemperatureDaily(_TemperatureFigures, Base):
     __tablename__ = "temperature_daily"
+    __table_args__ = COMPACT
     day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
 class InterfaceHourly(_InterfaceFigures, Base):
     __tablename__ = "interface_hourly"
+    __table_args__ = COMPACT
     hour_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
 
 
 class InterfaceDaily(_InterfaceFigures, Base):
     __tablename__ = "interface_daily"
+    __table_args__ = COMPACT
     day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 

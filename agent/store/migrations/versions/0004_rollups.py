@@ -111,7 +111,7 @@ def _create_tables() -> None:
             bucket = _bucket(kind)
             rest = columns()
             key = [bucket.name, "device_id", *SECOND_KEY.get(family, [])]
-            op.create_table(table, bucket, *rest, *_keys(table, *key))
+            op.create_table(table, bucket, *rest, *_keys(table, *key), sqlite_with_rowid=False)
     op.create_table(
         "component_episodes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -166,6 +166,7 @@ def _create_tables() -> None:
         *[sa.Column(name, sa.BigInteger(), nullable=True) for name in COUNTERS],
         _when("sampled_at"),
         *_keys("interface_states", "device_id", "if_index"),
+        sqlite_with_rowid=False,
     )
 
 
