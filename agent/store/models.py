@@ -320,7 +320,8 @@ class _TemperatureFigures:
 
 
 class _InterfaceFigures:
-    """Growth of an interface's counters within the bucket (64-bit deltas: an hour at
+    """Growth of an interface's counters within the bucket (no poll time: these are the
+    largest roll-ups, and growth is only ever summed; 64-bit deltas: an hour at
     100 Gbit/s is 4.5e13 octets, far below 2**63), polls, polls down and status changes."""
 
     device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
@@ -334,7 +335,6 @@ class _InterfaceFigures:
     out_errors: Mapped[int] = mapped_column(BigInteger)
     in_discards: Mapped[int] = mapped_column(BigInteger)
     out_discards: Mapped[int] = mapped_column(BigInteger)
-    last_at: Mapped[dt.datetime]
 
 
 # Roll-up keys lead with the bucket: reports read a time range for the whole fleet.

@@ -149,7 +149,6 @@ class _InterfaceBucket:
     down_samples: int = 0
     status_changes: int = 0
     growth: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
-    last_at: dt.datetime | None = None
 
     def row(self) -> dict[str, Any]:
         return {
@@ -157,7 +156,6 @@ class _InterfaceBucket:
             "down_samples": self.down_samples,
             "status_changes": self.status_changes,
             **self.growth,
-            "last_at": self.last_at,
         }
 
 
@@ -316,7 +314,6 @@ class _Fold:
             if previous is not None:
                 for counter in COUNTERS:
                     bucket.growth[counter] += counter_growth(previous[counter], current[counter])
-            bucket.last_at = at
         self.ports[key] = current
         self.touched_ports.add(key)
 
@@ -442,9 +439,11 @@ def _upsert_buckets(
     statement = _insert(session, table)
     excluded = statement.excluded
     values = {column: _merge(table, excluded, column, rule) for column, rule in rules.items()}
-    values["last_at"] = case(
-        (excluded["last_at"] > table.c["last_at"], excluded["last_at"]), else_=table.c["last_at"]
-    )
+    if "last_at" in table.c:
+        values["last_at"] = case(
+            (excluded["last_at"] > table.c["last_at"], excluded["last_at"]),
+            else_=table.c["last_at"],
+        )
     session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values), rows)
 
 

@@ -96,7 +96,6 @@ def _interface_columns() -> list[sa.Column]:
         sa.Column("down_samples", sa.Integer(), nullable=False),
         sa.Column("status_changes", sa.Integer(), nullable=False),
         *[sa.Column(name, sa.BigInteger(), nullable=False) for name in COUNTERS],
-        _when("last_at"),
     ]
 
 
