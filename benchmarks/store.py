@@ -192,7 +192,12 @@ def compact(url: str) -> None:
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql("VACUUM FULL")
+            # Only this run's schema: the database may hold other people's tables.
+            tables = connection.execute(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).scalars()
+            for table in list(tables):
+                connection.exec_driver_sql(f'VACUUM FULL "{table}"')
     finally:
         engine.dispose()
 
