@@ -121,7 +121,9 @@ class Fleet:
         )
 
 
-def generate(url: str, args: argparse.Namespace) -> tuple[int, float]:
+def generate(url: str, args: argparse.Namespace) -> tuple[int, float, float]:
+    """Returns polls written, wall seconds, and CPU seconds of the write path alone (run
+    inserts, add_health_samples, commit; not the generation of the readings)."""
     inventory = load_inventory(ROOT / "inventory.toml")
     start = dt.datetime.fromisoformat(args.start).replace(tzinfo=TZ).astimezone(dt.UTC)
     end = start + dt.timedelta(days=args.days)
@@ -137,27 +139,29 @@ def generate(url: str, args: argparse.Namespace) -> tuple[int, float]:
         fleet = Fleet(devices, args.seed)
         runs = CollectionRun.__table__
         polls = 0
+        write_cpu = 0.0
         began = time.perf_counter()
         moment, next_retention = start, start + dt.timedelta(days=1)
         while moment < end:
             until = min(moment + batch, end)
+            rows, readings = [], []
+            at = moment
+            while at < until:
+                index = int((at - start) / step)
+                for device_id, _, switch in devices:
+                    rows.append(
+                        {
+                            "device_id": device_id,
+                            "kind": "health",
+                            "status": "ok",
+                            "started_at": at,
+                            "finished_at": at,
+                        }
+                    )
+                    readings.append(fleet.reading(device_id, switch, index))
+                at += step
+            cpu = time.process_time()
             with store.session() as session:
-                rows, readings = [], []
-                at = moment
-                while at < until:
-                    index = int((at - start) / step)
-                    for device_id, _, switch in devices:
-                        rows.append(
-                            {
-                                "device_id": device_id,
-                                "kind": "health",
-                                "status": "ok",
-                                "started_at": at,
-                                "finished_at": at,
-                            }
-                        )
-                        readings.append(fleet.reading(device_id, switch, index))
-                    at += step
                 ids = session.scalars(
                     runs.insert().returning(runs.c.id, sort_by_parameter_order=True), rows
                 ).all()
@@ -166,6 +170,7 @@ def generate(url: str, args: argparse.Namespace) -> tuple[int, float]:
                     for run_id, row, health in zip(ids, rows, readings, strict=True)
                 ]
                 polls += repo.add_health_samples(session, items)
+            write_cpu += time.process_time() - cpu
             moment = until
             if moment >= next_retention:
                 with store.session() as session:
@@ -176,7 +181,7 @@ def generate(url: str, args: argparse.Namespace) -> tuple[int, float]:
                     f"  {moment:%Y-%m-%d}: {polls:,} polls, {polls / elapsed:,.0f} polls/s",
                     flush=True,
                 )
-        return polls, time.perf_counter() - began
+        return polls, time.perf_counter() - began, write_cpu
 
 
 RAW_TABLES = ("health_samples", "collection_runs")
@@ -323,10 +328,14 @@ def main() -> None:
         upgrade(url)
         print(f"store {sa.make_url(url).render_as_string(hide_password=True)}")
         print(f"generating {args.days:g} days at {args.interval:g} s for the contract fleet")
-        polls, seconds = generate(url, args)
+        polls, seconds, write_cpu = generate(url, args)
         compact(url)
         size = store_bytes(url)
         print(f"written: {polls:,} polls in {seconds:,.0f} s ({polls / seconds:,.0f} polls/s)")
+        print(
+            f"write path CPU (this process; the database's own work not included for "
+            f"PostgreSQL): {write_cpu / polls * 1000:.2f} ms per poll, fleet average"
+        )
         print(f"store size: {size / 2**20:,.1f} MiB")
         tables = table_bytes(url)
         for name, bytes_ in sorted(tables.items(), key=lambda item: -item[1])[:12]:
