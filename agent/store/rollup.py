@@ -198,13 +198,10 @@ class _Fold:
             ).mappings()
         }
         self.closed_outages: list[dict[str, Any]] = []
+        ports = InterfaceState.__table__
         self.ports: dict[tuple[int, int], dict[str, Any]] = {
-            (row.device_id, row.if_index): {
-                column: getattr(row, column) for column in _PORT_COLUMNS
-            }
-            for row in session.scalars(
-                select(InterfaceState).where(InterfaceState.device_id.in_(ids))
-            )
+            (row["device_id"], row["if_index"]): {column: row[column] for column in _PORT_COLUMNS}
+            for row in session.execute(select(ports).where(ports.c.device_id.in_(ids))).mappings()
         }
         self.touched_ports: set[tuple[int, int]] = set()
 
