@@ -298,6 +298,8 @@ class Daemon:
         clock: Callable[[], float] = time.monotonic,
         write_queue: WriteBehind[Any] | None = None,
         accounting: JobAccounting | None = None,
+        housekeeping: Callable[[], Any] | None = None,
+        housekeeping_interval: float = 3600.0,
     ) -> None:
         from agent.self_metrics import JobAccounting
 
@@ -311,6 +313,9 @@ class Daemon:
         self._retrying: asyncio.Task[None] | None = None
         # Scheduled, run, skipped and late jobs and poll durations (agent/self_metrics.py).
         self.accounting = accounting or JobAccounting(kind.kind for kind in kinds)
+        # Store retention (agent.store.rollup), run in the writer thread every interval.
+        self.housekeeping = housekeeping
+        self.housekeeping_interval = housekeeping_interval
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -347,6 +352,18 @@ class Daemon:
         self._count_scheduler_events(self.scheduler)
         for name in self.devices:
             self._add_jobs(name)
+        if self.housekeeping is not None:
+            from apscheduler.triggers.interval import IntervalTrigger
+
+            self.scheduler.add_job(
+                self._housekeep,
+                trigger=IntervalTrigger(seconds=self.housekeeping_interval, timezone=dt.UTC),
+                id="housekeeping",
+                max_instances=1,
+                coalesce=True,
+                # The first pass soon after start, once the first polls are in.
+                next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
+            )
         self.scheduler.start()
         if self.write_queue is not None:
             loop = asyncio.get_running_loop()
@@ -591,6 +608,13 @@ class Daemon:
             if not await self._record(kind, device, result, started_at):
                 return
             log.info("kept result written", extra={"device": device, "collector": kind_name})
+
+    async def _housekeep(self) -> None:
+        assert self.housekeeping is not None
+        try:
+            await self._in_writer(self.housekeeping)
+        except Exception as error:  # a failed pass is retried at the next interval
+            log.error("store housekeeping failed", extra={"error": str(error)})
 
     async def _in_writer(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.errors import ProblemsError
 from agent.inventory.locate import LineLocator
@@ -111,6 +111,21 @@ class LicencesTable(_Table):
     warning_days: int = Field(30, ge=0)
 
 
+class RetentionTable(_Table):
+    # Raw health polls (full resolution is Prometheus' job); roll-ups, episodes and outages
+    # for the contract period (March to December) and a year after it.
+    raw_days: float = Field(14, gt=0)
+    rollup_days: float = Field(731, gt=0)
+
+    @model_validator(mode="after")
+    def _rollups_outlive_raw_polls(self) -> RetentionTable:
+        if self.rollup_days < self.raw_days:
+            raise ValueError(
+                "rollup_days must be at least raw_days: roll-ups are what remains of old polls"
+            )
+        return self
+
+
 class SettingsFile(_Table):
     inventory: str | None = None
     store_url: str | None = None
@@ -121,6 +136,7 @@ class SettingsFile(_Table):
     scheduler: SchedulerTable = Field(default_factory=SchedulerTable)
     staleness: StalenessTable = Field(default_factory=StalenessTable)
     licences: LicencesTable = Field(default_factory=LicencesTable)
+    retention: RetentionTable = Field(default_factory=RetentionTable)
     # The documents' cover and wording: read and checked by agent.reports.settings.
     report: dict[str, Any] = Field(default_factory=dict)
 
@@ -176,6 +192,8 @@ class Settings:
         default_factory=lambda: {"av": 7, "ips": 14, "url": 30, "app": 30, "default": 30}
     )
     licence_warning_days: int = 30
+    raw_retention_days: float = 14
+    rollup_retention_days: float = 731
 
     def staleness_limit(self, library_kind: str) -> dt.timedelta:
         """How old a library of this kind may get before it counts as stale."""
@@ -288,6 +306,8 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         backoff_max=parsed.scheduler.backoff_max,
         staleness_days=parsed.staleness.model_dump(),
         licence_warning_days=parsed.licences.warning_days,
+        raw_retention_days=parsed.retention.raw_days,
+        rollup_retention_days=parsed.retention.rollup_days,
     )
 
 

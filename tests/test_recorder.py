@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from agent.inventory import load_inventory
 from agent.recorder import Recorder, run_status
 from agent.store import open_store
-from agent.store.models import CollectionRun, ComponentReading, Event, HealthSample
+from agent.store.models import CollectionRun, ComponentEpisode, Event, HealthSample, InterfaceState
 from agent.store.repository import sync_devices
 from agent.store.schema import upgrade
 from collectors.base import Component, HealthSnapshot, Identity, Interface, Sensor
@@ -59,10 +59,11 @@ def test_a_snapshot_becomes_a_run_a_sample_and_readings(recorder: Recorder) -> N
         assert sample.cpu_ratio == pytest.approx(0.17)
         assert sample.rtt_snmp_ms == pytest.approx(12)
         assert sample.sessions == 43000 and sample.ha_role == "active"
-        states = {(c.kind, c.name, c.status) for c in session.scalars(select(ComponentReading))}
+        # Component states are episodes (issue 10), not a row per poll.
+        states = {(c.kind, c.name, c.status) for c in session.scalars(select(ComponentEpisode))}
         assert ("fan", "Fan 1", "failed") in states
         assert ("temperature", "CPU Temperature", "ok") in states
-        assert len(sample.interfaces) == 1
+        assert len(session.scalars(select(InterfaceState)).all()) == 1
 
 
 def test_unreadable_values_make_a_partial_run_and_silence_a_failed_one() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +108,7 @@ def build_daemon(
         reload_devices=reload_devices,
         on_devices=sync_store_devices(store) if store is not None else None,
         write_queue=write_queue,
+        housekeeping=store_retention(store, settings) if store is not None else None,
     )
 
 
@@ -121,6 +122,21 @@ def health_write_queue(store: Store) -> WriteBehind[Any]:
     return WriteBehind(
         store, HealthCodec(), default_state_dir() / "spool", sqlite_file=sqlite_file(store.url)
     )
+
+
+def store_retention(store: Store, settings: Settings) -> Callable[[], None]:
+    """The daemon's hourly pass: delete raw polls and roll-ups past netmon.toml's
+    ``[retention]`` windows."""
+    from agent.store.repository import utcnow
+    from agent.store.rollup import enforce_retention
+
+    def apply() -> None:
+        with store.session() as session:
+            enforce_retention(
+                session, utcnow(), settings.raw_retention_days, settings.rollup_retention_days
+            )
+
+    return apply
 
 
 def run_command(args: argparse.Namespace) -> int:

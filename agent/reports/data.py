@@ -1,14 +1,19 @@
 """The one query layer every report reads: the store's rows for a period, as typed models.
 
 ``load_report_data(session, period)`` returns a ``ReportData`` holding everything any report
-needs; report modules never touch SQLAlchemy. Definitions the documents state and the tests
-check:
+needs; report modules never touch SQLAlchemy. Every query aggregates in the database (GROUP
+BY, a window function for the newest component episode) and reads roll-ups, episodes and
+outages (``agent.store.rollup``), never raw polls: a month and nine months cost the same
+kind of query, and months older than the raw window give the same numbers. Definitions the
+documents state and the tests check:
 
-- availability: reachable health samples / all health samples of the device in the period
-  (a device never polled has no availability, not 0%);
-- CPU / memory average and peak: mean and maximum of the sampled ratios (0..1);
-- an outage: consecutive unreachable samples, from the first of them to the next reachable
-  sample (still down when no reachable sample follows inside the period);
+- availability: reachable health polls / all health polls of the device in the period, from
+  the hourly roll-ups (a device never polled has no availability, not 0%);
+- CPU / memory average and peak: mean and maximum of the sampled ratios (0..1), from the
+  roll-ups' sums, counts and maxima (so the mean is exact, not a mean of means);
+- an outage: consecutive unreachable polls, from the first of them to the next reachable
+  poll (still down when no reachable poll follows inside the period); one that began before
+  the period is shown from the period's start, with all its failed polls counted;
 - a configuration change: a stored configuration version other than a device's first, with
   its collection time in the period; approved when it carries an approval;
 - an upgrade: a signature-library / software row (``signature_versions``) or a licence row
@@ -16,8 +21,10 @@ check:
   seen in the period. The first row ever seen for a library is where history starts, not an
   upgrade. This reads the history tables only, so it works whether or not a separate upgrade
   log exists;
-- a hardware fault: a fan or power supply reading ``failed``; it clears at the next sample
-  where the same component reads anything else.
+- a hardware fault: an episode of a fan or power supply reading ``failed``; it clears at the
+  next poll where the same component reads anything else;
+- an interface problem: polls administratively up (or unknown) but operationally down, or
+  growth of the error / discard counters between consecutive polls, in the period.
 """
 
 from __future__ import annotations
@@ -28,21 +35,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from agent.reports.period import Period
 from agent.store import repository as repo
 from agent.store.models import (
-    ComponentReading,
+    ComponentEpisode,
     ConfigVersion,
     Device,
     Event,
-    HealthSample,
-    InterfaceReading,
+    HealthHourly,
+    InterfaceHourly,
     Licence,
     SignatureVersion,
+    TemperatureHourly,
+    UTCDateTime,
 )
+from agent.store.models import InterfaceState as InterfaceStateRow
+from agent.store.models import Outage as OutageRow
 
 # Libraries that are software (system image, detection engine) rather than signature data.
 SOFTWARE_LIBRARIES = frozenset({"software", "firmware", "system", "os", "engine"})
@@ -56,6 +67,7 @@ SERVICE_ALIASES = {
     "TUNE": "TUNE",
 }
 CHANGED_LINES_SHOWN = 5
+DAYS_PER_QUERY = 400
 
 
 @dataclass(frozen=True)
@@ -308,7 +320,7 @@ def load_report_data(
     start, end = period.start, period.end
     devices = devices_in_period(session, start, end)
     names = {device.name for device in devices}
-    outages, daily = _reachability_and_daily(session, period)
+    outages, daily = _outages(session, start, end), _daily(session, period)
     components, faults = _components(session, start, end)
     health = {
         summary.device: DeviceHealth(
@@ -376,14 +388,9 @@ def _with_temperatures(
 ) -> list[tuple[repo.DeviceHealthSummary, float | None]]:
     peaks = dict(
         session.execute(
-            select(Device.name, func.max(ComponentReading.value))
-            .join(HealthSample, ComponentReading.sample_id == HealthSample.id)
-            .join(Device, HealthSample.device_id == Device.id)
-            .where(
-                ComponentReading.kind == "temperature",
-                HealthSample.sampled_at >= start,
-                HealthSample.sampled_at < end,
-            )
+            select(Device.name, func.max(TemperatureHourly.max))
+            .join(Device, TemperatureHourly.device_id == Device.id)
+            .where(TemperatureHourly.hour_start >= start, TemperatureHourly.hour_start < end)
             .group_by(Device.name)
         ).all()
     )
@@ -392,105 +399,171 @@ def _with_temperatures(
     ]
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _ratio(total: Any, count: Any) -> float | None:
+    return float(total) / int(count) if count else None
 
 
-def _reachability_and_daily(
-    session: Session, period: Period
-) -> tuple[list[Outage], dict[str, list[DailyFigures]]]:
-    rows = session.execute(
+def _local_days(days: Sequence[dt.date], tz: dt.tzinfo) -> Any:
+    """Local days as a derived table (day, day_start, day_end in UTC), so that the database
+    groups hours into the agency's days whatever its time zone rules. A UNION ALL of one-row
+    SELECTs: SQLite cannot name a VALUES list's columns."""
+    rows = []
+    for day in days:
+        first = dt.datetime.combine(day, dt.time(), tz).astimezone(dt.UTC)
+        after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
+        rows.append(
+            select(
+                literal(day.isoformat()).label("day"),
+                literal(first, UTCDateTime()).label("day_start"),
+                literal(after, UTCDateTime()).label("day_end"),
+            )
+        )
+    return union_all(*rows).subquery("local_days")
+
+
+def _daily(session: Session, period: Period) -> dict[str, list[DailyFigures]]:
+    """Per device per local day: CPU and memory mean and peak, summed from hourly roll-ups."""
+    first, last = period.local_start.date(), period.last_day
+    all_days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    daily: dict[str, list[DailyFigures]] = defaultdict(list)
+    # SQLite allows 500 terms in a compound SELECT: long ranges go in chunks of days.
+    for chunk in range(0, len(all_days), DAYS_PER_QUERY):
+        for name, figures in _daily_chunk(
+            session, period, all_days[chunk : chunk + DAYS_PER_QUERY]
+        ):
+            daily[name].append(figures)
+    return {name: sorted(rows, key=lambda row: row.day) for name, rows in daily.items()}
+
+
+def _daily_chunk(
+    session: Session, period: Period, chunk: Sequence[dt.date]
+) -> Iterable[tuple[str, DailyFigures]]:
+    days = _local_days(chunk, period.tz)
+    query = (
         select(
             Device.name,
-            HealthSample.sampled_at,
-            HealthSample.reachable,
-            HealthSample.cpu_ratio,
-            HealthSample.memory_ratio,
+            days.c.day,
+            func.sum(HealthHourly.cpu_sum),
+            func.sum(HealthHourly.cpu_count),
+            func.max(HealthHourly.cpu_max),
+            func.sum(HealthHourly.memory_sum),
+            func.sum(HealthHourly.memory_count),
+            func.max(HealthHourly.memory_max),
         )
-        .join(Device, HealthSample.device_id == Device.id)
-        .where(HealthSample.sampled_at >= period.start, HealthSample.sampled_at < period.end)
-        .order_by(Device.name, HealthSample.sampled_at, HealthSample.id)
-    ).all()
-    outages: list[Outage] = []
-    per_day: dict[str, dict[dt.date, tuple[list[float], list[float]]]] = defaultdict(dict)
-    down_since: dict[str, tuple[dt.datetime, int]] = {}
-    current = None
-    for name, sampled_at, reachable, cpu, memory in rows:
-        if name != current and current in down_since:
-            first, count = down_since.pop(current)
-            outages.append(Outage(current, first, None, count))
-        current = name
-        if not reachable:
-            first, count = down_since.get(name, (sampled_at, 0))
-            down_since[name] = (first, count + 1)
-        elif name in down_since:
-            first, count = down_since.pop(name)
-            outages.append(Outage(name, first, sampled_at, count))
-        day = period.local(sampled_at).date()
-        cpus, memories = per_day[name].setdefault(day, ([], []))
-        if cpu is not None:
-            cpus.append(cpu)
-        if memory is not None:
-            memories.append(memory)
-    for name, (first, count) in down_since.items():
-        outages.append(Outage(name, first, None, count))
-    daily = {
-        name: [
+        .select_from(HealthHourly)
+        .join(Device, HealthHourly.device_id == Device.id)
+        .join(
+            days,
+            and_(
+                HealthHourly.hour_start >= days.c.day_start,
+                HealthHourly.hour_start < days.c.day_end,
+            ),
+        )
+        .where(HealthHourly.hour_start >= period.start, HealthHourly.hour_start < period.end)
+        .group_by(Device.name, days.c.day)
+    )
+    for name, day, cpu_sum, cpu_count, cpu_max, mem_sum, mem_count, mem_max in session.execute(
+        query
+    ):
+        yield (
+            name,
             DailyFigures(
-                day,
-                _mean(cpus),
-                max(cpus, default=None),
-                _mean(memories),
-                max(memories, default=None),
-            )
-            for day, (cpus, memories) in sorted(days.items())
-        ]
-        for name, days in per_day.items()
-    }
+                dt.date.fromisoformat(str(day)),
+                _ratio(cpu_sum, cpu_count),
+                cpu_max,
+                _ratio(mem_sum, mem_count),
+                mem_max,
+            ),
+        )
+
+
+def _outages(session: Session, start: dt.datetime, end: dt.datetime) -> list[Outage]:
+    """Unreachable spells that overlap the period. A spell that began before the period is
+    shown from the period's start; its failed polls are counted whole."""
+    query = (
+        select(Device.name, OutageRow.started_at, OutageRow.ended_at, OutageRow.failed_samples)
+        .join(Device, OutageRow.device_id == Device.id)
+        .where(
+            OutageRow.started_at < end,
+            OutageRow.last_failed >= start,
+        )
+        .order_by(OutageRow.started_at, Device.name)
+    )
+    outages = [
+        Outage(
+            name,
+            max(started, start),
+            ended if ended is not None and ended < end else None,
+            int(failed),
+        )
+        for name, started, ended, failed in session.execute(query)
+    ]
     outages.sort(key=lambda outage: (outage.start, outage.device))
-    return outages, daily
+    return outages
 
 
 def _components(
     session: Session, start: dt.datetime, end: dt.datetime
 ) -> tuple[dict[str, list[ComponentStatus]], list[ComponentFault]]:
-    """Each fan's and power supply's last status in the period, and its failure episodes."""
-    rows = session.execute(
+    """Each fan's and power supply's last status in the period (the newest episode seen in
+    it, picked by a window function) and its failure episodes."""
+    in_period = and_(
+        ComponentEpisode.kind.in_(("fan", "psu")),
+        ComponentEpisode.started_at < end,
+        ComponentEpisode.last_seen >= start,
+    )
+    newest = (
         select(
-            Device.name,
-            ComponentReading.kind,
-            ComponentReading.name,
-            ComponentReading.status,
-            HealthSample.sampled_at,
+            ComponentEpisode.device_id,
+            ComponentEpisode.kind,
+            ComponentEpisode.name,
+            ComponentEpisode.status,
+            func.row_number()
+            .over(
+                partition_by=(
+                    ComponentEpisode.device_id,
+                    ComponentEpisode.kind,
+                    ComponentEpisode.name,
+                ),
+                order_by=ComponentEpisode.started_at.desc(),
+            )
+            .label("rank"),
         )
-        .join(HealthSample, ComponentReading.sample_id == HealthSample.id)
-        .join(Device, HealthSample.device_id == Device.id)
-        .where(
-            ComponentReading.kind.in_(("fan", "psu")),
-            HealthSample.sampled_at >= start,
-            HealthSample.sampled_at < end,
-        )
-        .order_by(
-            Device.name, ComponentReading.kind, ComponentReading.name, HealthSample.sampled_at
-        )
-    ).all()
-    last: dict[tuple[str, str, str], str] = {}
-    faults: list[ComponentFault] = []
-    open_episode: dict[tuple[str, str, str], tuple[dt.datetime, dt.datetime, int]] = {}
-    for device, kind, name, status, sampled_at in rows:
-        key = (device, kind, name)
-        last[key] = status
-        if status == "failed":
-            first, _, count = open_episode.get(key, (sampled_at, sampled_at, 0))
-            open_episode[key] = (first, sampled_at, count + 1)
-        elif key in open_episode:
-            first, latest, count = open_episode.pop(key)
-            faults.append(ComponentFault(device, kind, name, first, latest, count, sampled_at))
-    for (device, kind, name), (first, latest, count) in open_episode.items():
-        faults.append(ComponentFault(device, kind, name, first, latest, count, None))
+        .where(in_period)
+        .subquery()
+    )
     statuses: dict[str, list[ComponentStatus]] = defaultdict(list)
-    for (device, kind, name), status in last.items():
+    for device, kind, name, status in session.execute(
+        select(Device.name, newest.c.kind, newest.c.name, newest.c.status)
+        .join(Device, newest.c.device_id == Device.id)
+        .where(newest.c.rank == 1)
+        .order_by(Device.name, newest.c.kind, newest.c.name)
+    ):
         statuses[device].append(ComponentStatus(kind, name, status))
+    faults = [
+        ComponentFault(
+            device,
+            kind,
+            name,
+            max(first, start),
+            last,
+            int(samples),
+            cleared if cleared is not None and cleared < end else None,
+        )
+        for device, kind, name, first, last, samples, cleared in session.execute(
+            select(
+                Device.name,
+                ComponentEpisode.kind,
+                ComponentEpisode.name,
+                ComponentEpisode.started_at,
+                ComponentEpisode.last_seen,
+                ComponentEpisode.samples,
+                ComponentEpisode.ended_at,
+            )
+            .join(Device, ComponentEpisode.device_id == Device.id)
+            .where(in_period, ComponentEpisode.status == "failed")
+        )
+    ]
     faults.sort(key=lambda fault: (fault.first_failed, fault.device, fault.kind, fault.name))
     return dict(statuses), faults
 
@@ -498,54 +571,59 @@ def _components(
 def _interface_problems(
     session: Session, start: dt.datetime, end: dt.datetime
 ) -> list[InterfaceProblem]:
-    errors = func.coalesce(InterfaceReading.in_errors, 0) + func.coalesce(
-        InterfaceReading.out_errors, 0
-    )
-    discards = func.coalesce(InterfaceReading.in_discards, 0) + func.coalesce(
-        InterfaceReading.out_discards, 0
-    )
-    down = and_(
-        InterfaceReading.oper_up.is_(False),
-        or_(InterfaceReading.admin_up.is_(None), InterfaceReading.admin_up.is_(True)),
+    """Per interface: polls, polls down, and growth of error and discard counters, summed
+    from the hourly roll-ups; only interfaces with something to report."""
+    errors = func.sum(InterfaceHourly.in_errors + InterfaceHourly.out_errors)
+    discards = func.sum(InterfaceHourly.in_discards + InterfaceHourly.out_discards)
+    down = func.sum(InterfaceHourly.down_samples)
+    totals = (
+        select(
+            InterfaceHourly.device_id,
+            InterfaceHourly.if_index,
+            func.sum(InterfaceHourly.samples).label("samples"),
+            down.label("down"),
+            errors.label("errors"),
+            discards.label("discards"),
+        )
+        .where(InterfaceHourly.hour_start >= start, InterfaceHourly.hour_start < end)
+        .group_by(InterfaceHourly.device_id, InterfaceHourly.if_index)
+        .having(or_(down > 0, errors > 0, discards > 0))
+        .subquery()
     )
     query = (
         select(
             Device.name,
-            InterfaceReading.if_index,
-            InterfaceReading.name,
-            func.count(InterfaceReading.id),
-            func.coalesce(func.sum(case((down, 1), else_=0)), 0),
-            func.max(errors) - func.min(errors),
-            func.max(discards) - func.min(discards),
+            totals.c.if_index,
+            InterfaceStateRow.name,
+            totals.c.samples,
+            totals.c.down,
+            totals.c.errors,
+            totals.c.discards,
         )
-        .join(HealthSample, InterfaceReading.sample_id == HealthSample.id)
-        .join(Device, HealthSample.device_id == Device.id)
-        .where(HealthSample.sampled_at >= start, HealthSample.sampled_at < end)
-        .group_by(Device.name, InterfaceReading.if_index, InterfaceReading.name)
-        .order_by(Device.name, InterfaceReading.if_index)
+        .join(Device, totals.c.device_id == Device.id)
+        .outerjoin(
+            InterfaceStateRow,
+            and_(
+                InterfaceStateRow.device_id == totals.c.device_id,
+                InterfaceStateRow.if_index == totals.c.if_index,
+            ),
+        )
+        .order_by(Device.name, totals.c.if_index)
     )
-    problems = []
-    for (
-        device,
-        if_index,
-        name,
-        samples,
-        down_samples,
-        errors_added,
-        discards_added,
-    ) in session.execute(query):
-        problem = InterfaceProblem(
+    return [
+        InterfaceProblem(
             device,
             if_index,
-            name,
+            name or f"ifIndex {if_index}",
             int(samples),
             int(down_samples),
             int(errors_added or 0),
             int(discards_added or 0),
         )
-        if problem.down_samples or problem.errors_added or problem.discards_added:
-            problems.append(problem)
-    return problems
+        for device, if_index, name, samples, down_samples, errors_added, discards_added in (
+            session.execute(query)
+        )
+    ]
 
 
 # --- configurations (kept in one place: the config storage may change under issue 4) -----

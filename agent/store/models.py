@@ -6,8 +6,14 @@ What each table backs in the contract's documents:
   deleted, so their history stays reportable.
 - ``collection_runs``: one row per poll of a device (health, config or signatures), with its
   outcome and cost: the poller's own health and the "gather time" per device.
-- ``health_samples`` (+ ``component_readings``, ``interface_readings``): the monthly
-  inspection report (availability, max/avg CPU and memory, failed fans/PSUs/sensors).
+- ``health_samples``: the raw health polls, kept for a short window (``[retention]
+  raw_days``, 14 by default) and then deleted; full-resolution history is Prometheus' job.
+- ``health_hourly`` / ``health_daily``, ``temperature_*``, ``interface_*``: roll-ups written
+  as samples arrive and kept for the contract period and a year (``[retention]
+  rollup_days``): the monthly inspection report and the work summary read these.
+- ``component_episodes`` and ``outages``: fan / PSU / sensor states and unreachable spells as
+  changes with a start and an end, not a row per poll; ``interface_states``: each port's
+  newest counters, from which the roll-ups' growth is computed.
 - ``config_versions`` (+ ``config_texts``): every change of a device's (redacted)
   configuration, its text stored once by SHA-256, and the approved baseline, for tuning
   records and change detection.
@@ -67,6 +73,11 @@ COMPONENT_STATUSES = ("ok", "warning", "failed", "absent", "unknown")
 SEVERITIES = ("info", "warning", "minor", "major", "critical")
 EVENT_STATES = ("open", "acknowledged", "closed")
 MAINTENANCE_KINDS = ("repair", "upgrade", "tuning", "inspection")
+COUNTER64_MODULUS = 2**64
+# Tables keyed by their primary key alone: on SQLite the rows live in the key's own B-tree
+# (WITHOUT ROWID), with no second copy of the key in an index: the roll-ups, the store's
+# largest tables over a year, take about a third less space.
+COMPACT: tuple[dict[str, Any]] = ({"sqlite_with_rowid": False},)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -130,7 +141,7 @@ class Device(Base):
     # Service scope from the contract tables, e.g. ["HW", "SIG", "TUNE"].
     services: Mapped[list[str]]
     address: Mapped[str | None] = mapped_column(String(64))
-    # When the inventory first / last listed the device (reachability lives in health_samples).
+    # When the inventory first / last listed the device (reachability: outages, roll-ups).
     first_seen: Mapped[dt.datetime]
     last_seen: Mapped[dt.datetime]
     retired_at: Mapped[dt.datetime | None]
@@ -185,59 +196,182 @@ class HealthSample(Base):
     ha_role: Mapped[str | None] = mapped_column(String(32))
 
     run: Mapped[CollectionRun] = relationship()
-    components: Mapped[list[ComponentReading]] = relationship(
-        back_populates="sample", cascade="all, delete-orphan", passive_deletes=True
-    )
-    interfaces: Mapped[list[InterfaceReading]] = relationship(
-        back_populates="sample", cascade="all, delete-orphan", passive_deletes=True
-    )
 
 
-class ComponentReading(Base):
-    """A temperature sensor, fan or power supply as one health poll saw it."""
+class Counter64(TypeDecorator[int]):
+    """An SNMP Counter64 (0 .. 2**64-1) in a signed 64-bit column on every backend.
 
-    __tablename__ = "component_readings"
+    SQLite's INTEGER and PostgreSQL's BIGINT stop at 2**63-1, so values above it are stored in
+    two's complement (the same 8 bytes) and turned back on the way out. Only equality and the
+    unsigned arithmetic done in Python (``agent.store.rollup``) use these columns; SQL never
+    compares or subtracts them.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not 0 <= value < COUNTER64_MODULUS:
+            raise ValueError(f"counter value {value} is outside the Counter64 range 0..2**64-1")
+        return value - COUNTER64_MODULUS if value >= 2**63 else value
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return value + COUNTER64_MODULUS if value < 0 else value
+
+
+class ComponentEpisode(Base):
+    """A temperature sensor, fan or power supply holding one status from ``started_at`` (the
+    first poll that saw it) until ``ended_at`` (the first poll that saw another status; NULL
+    while it lasts). One row per change, not per poll: ``samples`` counts the polls."""
+
+    __tablename__ = "component_episodes"
     __table_args__ = (
         CheckConstraint(_one_of("kind", COMPONENT_KINDS), name="kind"),
         CheckConstraint(_one_of("status", COMPONENT_STATUSES), name="status"),
-        UniqueConstraint("sample_id", "kind", "name"),
-        # Failed components of a month: few rows per status, so filter by status first.
-        Index(None, "status", "sample_id"),
+        Index(None, "device_id", "kind", "name", "started_at"),
+        # Faults of a period: few rows per status, so filter by status first.
+        Index(None, "status", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sample_id: Mapped[int] = mapped_column(ForeignKey("health_samples.id", ondelete="CASCADE"))
+    device_id: Mapped[int] = mapped_column(_device_fk())
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
-    # Degrees Celsius for temperature, RPM for fans, watts for PSUs when the device says.
-    value: Mapped[float | None] = mapped_column(Float)
+    started_at: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    samples: Mapped[int] = mapped_column(Integer)
+    # The newest value seen (degrees C, RPM or watts) for a glance; history is in roll-ups.
+    last_value: Mapped[float | None] = mapped_column(Float)
 
-    sample: Mapped[HealthSample] = relationship(back_populates="components")
 
+class Outage(Base):
+    """Consecutive unreachable health polls of a device: from the first of them to the next
+    reachable poll (``ended_at`` NULL while still down)."""
 
-class InterfaceReading(Base):
-    """One interface's state and counters (64-bit SNMP counters fit a signed BIGINT for
-    centuries of traffic at 100 Gbit/s, so no unsigned type is needed)."""
-
-    __tablename__ = "interface_readings"
-    __table_args__ = (UniqueConstraint("sample_id", "if_index"),)
+    __tablename__ = "outages"
+    __table_args__ = (Index(None, "device_id", "started_at"), Index(None, "started_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sample_id: Mapped[int] = mapped_column(ForeignKey("health_samples.id", ondelete="CASCADE"))
-    if_index: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[int] = mapped_column(_device_fk())
+    started_at: Mapped[dt.datetime]
+    last_failed: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    failed_samples: Mapped[int] = mapped_column(Integer)
+
+
+class InterfaceState(Base):
+    """Each interface's newest state and raw counters: one row per port, updated in place by
+    every poll, so the next poll's growth can be computed (the growth goes to roll-ups)."""
+
+    __tablename__ = "interface_states"
+    __table_args__ = COMPACT
+
+    device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
+    if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
     admin_up: Mapped[bool | None] = mapped_column(Boolean)
     oper_up: Mapped[bool | None] = mapped_column(Boolean)
-    speed_bps: Mapped[int | None] = mapped_column(BigInteger)
-    in_octets: Mapped[int | None] = mapped_column(BigInteger)
-    out_octets: Mapped[int | None] = mapped_column(BigInteger)
-    in_errors: Mapped[int | None] = mapped_column(BigInteger)
-    out_errors: Mapped[int | None] = mapped_column(BigInteger)
-    in_discards: Mapped[int | None] = mapped_column(BigInteger)
-    out_discards: Mapped[int | None] = mapped_column(BigInteger)
+    speed_bps: Mapped[int | None] = mapped_column(Counter64)
+    in_octets: Mapped[int | None] = mapped_column(Counter64)
+    out_octets: Mapped[int | None] = mapped_column(Counter64)
+    in_errors: Mapped[int | None] = mapped_column(Counter64)
+    out_errors: Mapped[int | None] = mapped_column(Counter64)
+    in_discards: Mapped[int | None] = mapped_column(Counter64)
+    out_discards: Mapped[int | None] = mapped_column(Counter64)
+    sampled_at: Mapped[dt.datetime]
 
-    sample: Mapped[HealthSample] = relationship(back_populates="interfaces")
+
+class _HealthFigures:
+    """Per device per bucket: polls, answered polls, and count/sum/min/max/last of CPU and
+    memory (sum and count rather than a mean, so longer periods average exactly)."""
+
+    device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    reachable: Mapped[int] = mapped_column(Integer)
+    cpu_count: Mapped[int] = mapped_column(Integer)
+    cpu_sum: Mapped[float] = mapped_column(Float)
+    cpu_min: Mapped[float | None] = mapped_column(Float)
+    cpu_max: Mapped[float | None] = mapped_column(Float)
+    cpu_last: Mapped[float | None] = mapped_column(Float)
+    memory_count: Mapped[int] = mapped_column(Integer)
+    memory_sum: Mapped[float] = mapped_column(Float)
+    memory_min: Mapped[float | None] = mapped_column(Float)
+    memory_max: Mapped[float | None] = mapped_column(Float)
+    memory_last: Mapped[float | None] = mapped_column(Float)
+    disk_max: Mapped[float | None] = mapped_column(Float)
+    last_at: Mapped[dt.datetime]
+
+
+class _TemperatureFigures:
+    device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
+    sensor: Mapped[str] = mapped_column(String(128), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    sum: Mapped[float] = mapped_column(Float)
+    min: Mapped[float | None] = mapped_column(Float)
+    max: Mapped[float | None] = mapped_column(Float)
+    last: Mapped[float | None] = mapped_column(Float)
+    last_at: Mapped[dt.datetime]
+
+
+class _InterfaceFigures:
+    """Growth of an interface's counters within the bucket (no poll time: these are the
+    largest roll-ups, and growth is only ever summed; 64-bit deltas: an hour at
+    100 Gbit/s is 4.5e13 octets, far below 2**63), polls, polls down and status changes."""
+
+    device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
+    if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    down_samples: Mapped[int] = mapped_column(Integer)
+    status_changes: Mapped[int] = mapped_column(Integer)
+    in_octets: Mapped[int] = mapped_column(BigInteger)
+    out_octets: Mapped[int] = mapped_column(BigInteger)
+    in_errors: Mapped[int] = mapped_column(BigInteger)
+    out_errors: Mapped[int] = mapped_column(BigInteger)
+    in_discards: Mapped[int] = mapped_column(BigInteger)
+    out_discards: Mapped[int] = mapped_column(BigInteger)
+
+
+# Roll-up keys lead with the bucket: reports read a time range for the whole fleet.
+class HealthHourly(_HealthFigures, Base):
+    __tablename__ = "health_hourly"
+    __table_args__ = COMPACT
+    hour_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+
+
+class HealthDaily(_HealthFigures, Base):
+    __tablename__ = "health_daily"
+    __table_args__ = COMPACT
+    day: Mapped[dt.date] = mapped_column(primary_key=True)  # UTC day
+
+
+class TemperatureHourly(_TemperatureFigures, Base):
+    __tablename__ = "temperature_hourly"
+    __table_args__ = COMPACT
+    hour_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+
+
+class TemperatureDaily(_TemperatureFigures, Base):
+    __tablename__ = "temperature_daily"
+    __table_args__ = COMPACT
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+
+
+class InterfaceHourly(_InterfaceFigures, Base):
+    __tablename__ = "interface_hourly"
+    __table_args__ = COMPACT
+    hour_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+
+
+class InterfaceDaily(_InterfaceFigures, Base):
+    __tablename__ = "interface_daily"
+    __table_args__ = COMPACT
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
 class ConfigText(Base):

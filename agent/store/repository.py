@@ -17,30 +17,30 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from agent.store import rollup
 from agent.store.engine import StoreError
 from agent.store.models import (
-    COMPONENT_KINDS,
-    COMPONENT_STATUSES,
     EVENT_STATES,
     MAINTENANCE_KINDS,
     RUN_KINDS,
     SEVERITIES,
     CollectionRun,
-    ComponentReading,
+    ComponentEpisode,
     ConfigText,
     ConfigVersion,
     Device,
     Event,
+    HealthHourly,
     HealthSample,
-    InterfaceReading,
     Licence,
     MaintenanceRecord,
     SignatureVersion,
     UpgradeRecord,
 )
+from agent.store.models import InterfaceState as InterfaceStateRow
 
 DeviceRef = Device | str
 FINISHED_STATUSES = ("ok", "partial", "failed")
@@ -238,48 +238,74 @@ def add_health_sample(
     reading: HealthReading,
     sampled_at: dt.datetime | None = None,
 ) -> HealthSample:
-    """Store a health poll's result under its run (``sampled_at`` defaults to the run start)."""
+    """Store a health poll's result under its run (``sampled_at`` defaults to the run start):
+    the raw sample (kept for the raw window) and its fold into roll-ups, component episodes,
+    outages and interface states (``agent.store.rollup``)."""
+    at = sampled_at or run.started_at
     sample = HealthSample(
         run=run,
         device_id=run.device_id,
-        sampled_at=sampled_at or run.started_at,
+        sampled_at=at,
         **{name: getattr(reading, name) for name in _SAMPLE_FIELDS},
     )
-    sample.components = [
-        ComponentReading(
-            kind=_require(part.kind, COMPONENT_KINDS, "component kind"),
-            name=part.name,
-            status=_require(part.status, COMPONENT_STATUSES, "component status"),
-            value=part.value,
-        )
-        for part in reading.components
-    ]
-    sample.interfaces = [
-        InterfaceReading(
-            if_index=port.if_index,
-            name=port.name,
-            admin_up=port.admin_up,
-            oper_up=port.oper_up,
-            speed_bps=port.speed_bps,
-            in_octets=port.in_octets,
-            out_octets=port.out_octets,
-            in_errors=port.in_errors,
-            out_errors=port.out_errors,
-            in_discards=port.in_discards,
-            out_discards=port.out_discards,
-        )
-        for port in reading.interfaces
-    ]
     session.add(sample)
     session.flush()
+    rollup.fold_polls(session, [rollup.PollInput(run.device_id, at, reading)])
     return sample
+
+
+class RunRef(Protocol):
+    """What a batch write needs of a run: a ``CollectionRun`` fits, or a row a batch writer
+    inserted itself with Core."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def device_id(self) -> int: ...
+    @property
+    def started_at(self) -> dt.datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HealthItem:
+    """One poll for ``add_health_samples``: its (flushed) run, reading and sample time."""
+
+    run: RunRef
+    reading: HealthReading
+    sampled_at: dt.datetime | None = None
+
+
+def add_health_samples(session: Session, items: Sequence[HealthItem]) -> int:
+    """Store many health polls at once: one Core executemany for the raw samples and one
+    upsert per roll-up table, whatever the number of polls. Returns how many were stored."""
+    if not items:
+        return 0
+    session.flush()
+    polls = [
+        rollup.PollInput(item.run.device_id, item.sampled_at or item.run.started_at, item.reading)
+        for item in items
+    ]
+    session.execute(
+        HealthSample.__table__.insert(),
+        [
+            {
+                "run_id": item.run.id,
+                "device_id": poll.device_id,
+                "sampled_at": poll.sampled_at,
+                **{name: getattr(item.reading, name) for name in _SAMPLE_FIELDS},
+            }
+            for item, poll in zip(items, polls, strict=True)
+        ],
+    )
+    rollup.fold_polls(session, polls)
+    return len(items)
 
 
 def health_samples(
     session: Session, device: DeviceRef, start: dt.datetime, end: dt.datetime
 ) -> list[HealthSample]:
-    """A device's samples in ``[start, end)``, oldest first, with their component and
-    interface readings loaded."""
+    """A device's raw samples in ``[start, end)``, oldest first (only the raw window is
+    kept: older polls live on in the roll-ups)."""
     row = get_device(session, device)
     query = (
         select(HealthSample)
@@ -289,9 +315,38 @@ def health_samples(
             HealthSample.sampled_at < end,
         )
         .order_by(HealthSample.sampled_at, HealthSample.id)
-        .options(selectinload(HealthSample.components), selectinload(HealthSample.interfaces))
     )
     return list(session.scalars(query))
+
+
+def component_episodes(
+    session: Session, device: DeviceRef, start: dt.datetime, end: dt.datetime
+) -> list[ComponentEpisode]:
+    """A device's component states that held at some time in ``[start, end)``."""
+    row = get_device(session, device)
+    return list(
+        session.scalars(
+            select(ComponentEpisode)
+            .where(
+                ComponentEpisode.device_id == row.id,
+                ComponentEpisode.started_at < end,
+                ComponentEpisode.last_seen >= start,
+            )
+            .order_by(ComponentEpisode.kind, ComponentEpisode.name, ComponentEpisode.started_at)
+        )
+    )
+
+
+def interface_states(session: Session, device: DeviceRef) -> list[InterfaceStateRow]:
+    """A device's interfaces as the newest poll saw them, by ifIndex."""
+    row = get_device(session, device)
+    return list(
+        session.scalars(
+            select(InterfaceStateRow)
+            .where(InterfaceStateRow.device_id == row.id)
+            .order_by(InterfaceStateRow.if_index)
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,30 +368,37 @@ class DeviceHealthSummary:
         return self.reachable_samples / self.samples if self.samples else None
 
 
+def _ratio(total: Any, count: Any) -> float | None:
+    return float(total) / int(count) if count else None
+
+
 def health_summary(
     session: Session, start: dt.datetime, end: dt.datetime
 ) -> list[DeviceHealthSummary]:
     """Availability and CPU / memory / disk peaks and means per device over ``[start, end)``,
-    computed in the database (one index range scan per device). Lists every device that was
-    in the inventory during the range, polled or not."""
+    summed in the database from the hourly roll-ups (so whole hours: a range that cuts an
+    hour counts that hour's polls whole). Lists every device that was in the inventory during
+    the range, polled or not."""
     in_range = and_(
-        HealthSample.device_id == Device.id,
-        HealthSample.sampled_at >= start,
-        HealthSample.sampled_at < end,
+        HealthHourly.device_id == Device.id,
+        HealthHourly.hour_start >= rollup.hour_of(start),
+        HealthHourly.hour_start < end,
     )
     query = (
         select(
             Device.name,
-            func.count(HealthSample.id),
-            func.coalesce(func.sum(case((HealthSample.reachable, 1), else_=0)), 0),
-            func.max(HealthSample.cpu_ratio),
-            func.avg(HealthSample.cpu_ratio),
-            func.max(HealthSample.memory_ratio),
-            func.avg(HealthSample.memory_ratio),
-            func.max(HealthSample.disk_ratio),
+            func.coalesce(func.sum(HealthHourly.samples), 0),
+            func.coalesce(func.sum(HealthHourly.reachable), 0),
+            func.max(HealthHourly.cpu_max),
+            func.sum(HealthHourly.cpu_sum),
+            func.sum(HealthHourly.cpu_count),
+            func.max(HealthHourly.memory_max),
+            func.sum(HealthHourly.memory_sum),
+            func.sum(HealthHourly.memory_count),
+            func.max(HealthHourly.disk_max),
         )
         .select_from(Device)
-        .outerjoin(HealthSample, in_range)
+        .outerjoin(HealthHourly, in_range)
         .where(
             Device.first_seen < end,
             or_(Device.retired_at.is_(None), Device.retired_at >= start),
@@ -350,14 +412,23 @@ def health_summary(
             samples=int(samples),
             reachable_samples=int(reachable),
             cpu_max=cpu_max,
-            cpu_avg=None if cpu_avg is None else float(cpu_avg),
+            cpu_avg=_ratio(cpu_sum, cpu_count),
             memory_max=memory_max,
-            memory_avg=None if memory_avg is None else float(memory_avg),
+            memory_avg=_ratio(memory_sum, memory_count),
             disk_max=disk_max,
         )
-        for name, samples, reachable, cpu_max, cpu_avg, memory_max, memory_avg, disk_max in (
-            session.execute(query)
-        )
+        for (
+            name,
+            samples,
+            reachable,
+            cpu_max,
+            cpu_sum,
+            cpu_count,
+            memory_max,
+            memory_sum,
+            memory_count,
+            disk_max,
+        ) in session.execute(query)
     ]
 
 
@@ -374,25 +445,25 @@ class FailedComponent:
 def failed_components(
     session: Session, start: dt.datetime, end: dt.datetime
 ) -> list[FailedComponent]:
-    """Every fan, PSU or sensor that reported ``failed`` in ``[start, end)``, per device."""
+    """Every fan, PSU or sensor that reported ``failed`` in ``[start, end)``, per device,
+    summed over its failure episodes in the database."""
     query = (
         select(
             Device.name,
-            ComponentReading.kind,
-            ComponentReading.name,
-            func.count(ComponentReading.id),
-            func.min(HealthSample.sampled_at),
-            func.max(HealthSample.sampled_at),
+            ComponentEpisode.kind,
+            ComponentEpisode.name,
+            func.sum(ComponentEpisode.samples),
+            func.min(ComponentEpisode.started_at),
+            func.max(ComponentEpisode.last_seen),
         )
-        .join(HealthSample, ComponentReading.sample_id == HealthSample.id)
-        .join(Device, HealthSample.device_id == Device.id)
+        .join(Device, ComponentEpisode.device_id == Device.id)
         .where(
-            ComponentReading.status == "failed",
-            HealthSample.sampled_at >= start,
-            HealthSample.sampled_at < end,
+            ComponentEpisode.status == "failed",
+            ComponentEpisode.started_at < end,
+            ComponentEpisode.last_seen >= start,
         )
-        .group_by(Device.name, ComponentReading.kind, ComponentReading.name)
-        .order_by(Device.name, ComponentReading.kind, ComponentReading.name)
+        .group_by(Device.name, ComponentEpisode.kind, ComponentEpisode.name)
+        .order_by(Device.name, ComponentEpisode.kind, ComponentEpisode.name)
     )
     # min() and max() keep the column's type, so the times come back UTC-aware.
     return [

@@ -465,3 +465,32 @@ def test_notify_never_blocks_on_a_supervisor_that_does_not_read(tmp_path: Path) 
         assert results[0] is True and results[-1] is False
     finally:
         listener.close()
+
+
+def test_housekeeping_is_scheduled_and_runs_in_the_writer_thread() -> None:
+    import threading
+
+    threads: list[str] = []
+
+    def housekeeping() -> None:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 2:
+            raise RuntimeError("store away")  # logged; the daemon goes on
+
+    async def main() -> None:
+        daemon = Daemon(
+            [RecordingKind()],
+            fleet(1),
+            FleetState(),
+            Schedule(intervals={"health": 10}),
+            housekeeping=housekeeping,
+            housekeeping_interval=3600,
+        )
+        await daemon.start()
+        assert "housekeeping" in daemon.first_run_times()
+        await daemon._housekeep()
+        await daemon._housekeep()
+        await daemon.drain()
+
+    asyncio.run(main())
+    assert len(threads) == 2 and all(name.startswith("netmon-store") for name in threads)

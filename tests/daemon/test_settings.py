@@ -185,3 +185,17 @@ def test_the_shipped_example_configuration_loads() -> None:
     assert settings.intervals["health"] == 30
     assert settings.listen_port == 9464
     assert report_settings(example).timezone == "Asia/Shanghai"
+
+
+def test_retention_windows(tmp_path: Path) -> None:
+    assert (load_settings(None).raw_retention_days, load_settings(None).rollup_retention_days) == (
+        14,
+        731,
+    )
+    settings = load_settings(write(tmp_path, "[retention]\nraw_days = 7\nrollup_days = 400\n"))
+    assert (settings.raw_retention_days, settings.rollup_retention_days) == (7, 400)
+    path = write(tmp_path, "[retention]\nraw_days = 30\nrollup_days = 7\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:") and "rollup_days must be at least raw_days" in error

@@ -25,6 +25,7 @@ from agent.store.repository import (
     approve_baseline,
     baseline_config,
     close_event,
+    component_episodes,
     current_licences,
     events_between,
     failed_components,
@@ -32,6 +33,7 @@ from agent.store.repository import (
     get_device,
     health_samples,
     health_summary,
+    interface_states,
     latest_config,
     latest_signature_versions,
     maintenance_records,
@@ -136,13 +138,17 @@ def test_runs_and_health_samples_round_trip(fleet_store: Store) -> None:
         (sample,) = health_samples(session, "fw-hq-1", T0, T0 + MINUTE)
     assert sample.sampled_at == T0 and sample.sampled_at.tzinfo is not None
     assert (sample.cpu_ratio, sample.uptime_s, sample.ha_role) == (0.2, 86_400, "master")
-    components = {(c.kind, c.name): (c.status, c.value) for c in sample.components}
+    # Components and interfaces are no longer rows per poll (issue 10): an episode per
+    # status and a state row per port.
+    with fleet_store.session() as session:
+        episodes = component_episodes(session, "fw-hq-1", T0, T0 + MINUTE)
+        components = {(c.kind, c.name): (c.status, c.last_value, c.samples) for c in episodes}
+        ports = interface_states(session, "fw-hq-1")
     assert components == {
-        ("temperature", "board"): ("ok", 41.0),
-        ("fan", "fan1"): ("ok", 5200.0),
-        ("psu", "psu2"): ("ok", None),
+        ("temperature", "board"): ("ok", 41.0, 1),
+        ("fan", "fan1"): ("ok", 5200.0, 1),
+        ("psu", "psu2"): ("ok", None, 1),
     }
-    ports = sorted(sample.interfaces, key=lambda p: p.if_index)
     assert (ports[0].in_octets, ports[0].out_discards, ports[1].oper_up) == (2**40, 3, False)
 
 

@@ -1,0 +1,546 @@
+"""Roll-ups, episodes and retention: what lets the SQL store hold a contract year.
+
+Every health poll is folded, in the same transaction that stores it, into:
+
+- per device hourly and daily (UTC) figures: polls, answered polls, count/sum/min/max/last of
+  CPU and memory, peak disk (``health_hourly`` / ``health_daily``);
+- per temperature sensor hourly and daily count/sum/min/max/last (``temperature_*``);
+- per interface hourly and daily growth of octets, errors and discards, polls, polls down and
+  status changes (``interface_*``), computed from the port's previous counters
+  (``interface_states``) with unsigned 64-bit arithmetic;
+- component episodes (one row per status change of a sensor, fan or power supply) and
+  outages (one row per spell of unreachable polls).
+
+Buckets are written with an upsert that adds to what is there, so a batch of polls, polls
+arriving in several batches, and the migration of an old store all give the same rows.
+Polls of one device must arrive in time order (the daemon polls a device one at a time).
+
+``enforce_retention`` deletes raw health polls older than the raw window and roll-ups and
+closed episodes older than the roll-up window; the daemon runs it every hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, and_, bindparam, case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from agent.store.models import (
+    COMPONENT_KINDS,
+    COMPONENT_STATUSES,
+    COUNTER64_MODULUS,
+    CollectionRun,
+    ComponentEpisode,
+    HealthDaily,
+    HealthHourly,
+    HealthSample,
+    InterfaceDaily,
+    InterfaceHourly,
+    InterfaceState,
+    Outage,
+    TemperatureDaily,
+    TemperatureHourly,
+)
+
+if TYPE_CHECKING:
+    from agent.store.repository import HealthReading
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RAW_DAYS = 14
+# The contract runs March to December; its roll-ups stay for that year and one more.
+DEFAULT_ROLLUP_DAYS = 731
+COUNTERS = ("in_octets", "out_octets", "in_errors", "out_errors", "in_discards", "out_discards")
+
+
+@dataclass(frozen=True, slots=True)
+class PollInput:
+    """One health poll to fold in: the device's id, when it was sampled, what it read."""
+
+    device_id: int
+    sampled_at: dt.datetime
+    reading: HealthReading
+
+
+def hour_of(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_of(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date()
+
+
+@dataclass(slots=True)
+class _Series:
+    """count / sum / min / max / last of one measured value within a bucket."""
+
+    count: int = 0
+    total: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    last: float | None = None
+
+    def add(self, value: float | None) -> None:
+        if value is None:
+            return
+        self.count += 1
+        self.total += value
+        self.low = value if self.low is None else min(self.low, value)
+        self.high = value if self.high is None else max(self.high, value)
+        self.last = value
+
+
+@dataclass(slots=True)
+class _HealthBucket:
+    samples: int = 0
+    reachable: int = 0
+    cpu: _Series = field(default_factory=_Series)
+    memory: _Series = field(default_factory=_Series)
+    disk_max: float | None = None
+    last_at: dt.datetime | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples,
+            "reachable": self.reachable,
+            **_series_row("cpu", self.cpu),
+            **_series_row("memory", self.memory),
+            "disk_max": self.disk_max,
+            "last_at": self.last_at,
+        }
+
+
+def _series_row(prefix: str, series: _Series) -> dict[str, Any]:
+    return {
+        f"{prefix}_count": series.count,
+        f"{prefix}_sum": series.total,
+        f"{prefix}_min": series.low,
+        f"{prefix}_max": series.high,
+        f"{prefix}_last": series.last,
+    }
+
+
+@dataclass(slots=True)
+class _TemperatureBucket:
+    series: _Series = field(default_factory=_Series)
+    last_at: dt.datetime | None = None
+
+    def row(self) -> dict[str, Any]:
+        s = self.series
+        return {
+            "count": s.count,
+            "sum": s.total,
+            "min": s.low,
+            "max": s.high,
+            "last": s.last,
+            "last_at": self.last_at,
+        }
+
+
+@dataclass(slots=True)
+class _InterfaceBucket:
+    samples: int = 0
+    down_samples: int = 0
+    status_changes: int = 0
+    growth: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples,
+            "down_samples": self.down_samples,
+            "status_changes": self.status_changes,
+            **self.growth,
+        }
+
+
+def counter_growth(previous: int | None, current: int | None) -> int:
+    """How much a counter grew between two polls. A smaller value means the counter restarted
+    (a reboot or a cleared counter): the growth is then the new value. Wrap-around of a
+    Counter64 is not distinguished from a restart: at 100 Gbit/s it takes 46 years."""
+    if current is None or previous is None:
+        return 0
+    if not 0 <= current < COUNTER64_MODULUS:
+        raise ValueError(f"counter value {current} is outside the Counter64 range 0..2**64-1")
+    return current - previous if current >= previous else current
+
+
+class _Fold:
+    """The state of the devices in one batch, loaded once, updated in memory, written once."""
+
+    def __init__(self, session: Session, device_ids: set[int]) -> None:
+        self.session = session
+        self.health_hours: dict[tuple[dt.datetime, int], _HealthBucket] = {}
+        self.health_days: dict[tuple[dt.date, int], _HealthBucket] = {}
+        self.temp_hours: dict[tuple[dt.datetime, int, str], _TemperatureBucket] = {}
+        self.temp_days: dict[tuple[dt.date, int, str], _TemperatureBucket] = {}
+        self.port_hours: dict[tuple[dt.datetime, int, int], _InterfaceBucket] = {}
+        self.port_days: dict[tuple[dt.date, int, int], _InterfaceBucket] = {}
+        ids = sorted(device_ids)
+        self.episodes: dict[tuple[int, str, str], dict[str, Any]] = {
+            (row["device_id"], row["kind"], row["name"]): dict(row)
+            for row in session.execute(
+                select(ComponentEpisode.__table__).where(
+                    ComponentEpisode.device_id.in_(ids), ComponentEpisode.ended_at.is_(None)
+                )
+            ).mappings()
+        }
+        self.closed_episodes: list[dict[str, Any]] = []
+        self.outages: dict[int, dict[str, Any]] = {
+            row["device_id"]: dict(row)
+            for row in session.execute(
+                select(Outage.__table__).where(Outage.device_id.in_(ids), Outage.ended_at.is_(None))
+            ).mappings()
+        }
+        self.closed_outages: list[dict[str, Any]] = []
+        ports = InterfaceState.__table__
+        self.ports: dict[tuple[int, int], dict[str, Any]] = {
+            (row["device_id"], row["if_index"]): {column: row[column] for column in _PORT_COLUMNS}
+            for row in session.execute(select(ports).where(ports.c.device_id.in_(ids))).mappings()
+        }
+        self.touched_ports: set[tuple[int, int]] = set()
+
+    def add(self, poll: PollInput) -> None:
+        reading, at, device = poll.reading, poll.sampled_at, poll.device_id
+        hour, day = hour_of(at), day_of(at)
+        for bucket in (
+            self.health_hours.setdefault((hour, device), _HealthBucket()),
+            self.health_days.setdefault((day, device), _HealthBucket()),
+        ):
+            bucket.samples += 1
+            bucket.reachable += 1 if reading.reachable else 0
+            bucket.cpu.add(reading.cpu_ratio)
+            bucket.memory.add(reading.memory_ratio)
+            if reading.disk_ratio is not None:
+                bucket.disk_max = max(bucket.disk_max or reading.disk_ratio, reading.disk_ratio)
+            bucket.last_at = at
+        self._reachability(device, at, reading.reachable)
+        for part in reading.components:
+            self._component(device, at, part.kind, part.name, part.status, part.value)
+            if part.kind == "temperature" and part.value is not None:
+                for temp in (
+                    self.temp_hours.setdefault((hour, device, part.name), _TemperatureBucket()),
+                    self.temp_days.setdefault((day, device, part.name), _TemperatureBucket()),
+                ):
+                    temp.series.add(part.value)
+                    temp.last_at = at
+        for port in reading.interfaces:
+            self._interface(device, at, hour, day, port)
+
+    def _reachability(self, device: int, at: dt.datetime, reachable: bool) -> None:
+        current = self.outages.get(device)
+        if not reachable:
+            if current is None:
+                self.outages[device] = {
+                    "id": None,
+                    "device_id": device,
+                    "started_at": at,
+                    "last_failed": at,
+                    "ended_at": None,
+                    "failed_samples": 1,
+                }
+            else:
+                current["last_failed"] = at
+                current["failed_samples"] += 1
+        elif current is not None:
+            current["ended_at"] = at
+            self.closed_outages.append(self.outages.pop(device))
+
+    def _component(
+        self, device: int, at: dt.datetime, kind: str, name: str, status: str, value: float | None
+    ) -> None:
+        if kind not in COMPONENT_KINDS:
+            raise ValueError(f"component kind {kind!r} is not one of {', '.join(COMPONENT_KINDS)}")
+        if status not in COMPONENT_STATUSES:
+            raise ValueError(
+                f"component status {status!r} is not one of {', '.join(COMPONENT_STATUSES)}"
+            )
+        key = (device, kind, name)
+        current = self.episodes.get(key)
+        if current is not None and current["status"] == status:
+            current["last_seen"] = at
+            current["samples"] += 1
+            current["last_value"] = value
+            return
+        if current is not None:
+            current["ended_at"] = at
+            self.closed_episodes.append(current)
+        self.episodes[key] = {
+            "id": None,
+            "device_id": device,
+            "kind": kind,
+            "name": name,
+            "status": status,
+            "started_at": at,
+            "last_seen": at,
+            "ended_at": None,
+            "samples": 1,
+            "last_value": value,
+        }
+
+    def _interface(
+        self, device: int, at: dt.datetime, hour: dt.datetime, day: dt.date, port: Any
+    ) -> None:
+        key = (device, port.if_index)
+        previous = self.ports.get(key)
+        current = {
+            column: getattr(port, column) for column in _PORT_COLUMNS if column != "sampled_at"
+        }
+        current["sampled_at"] = at
+        for counter in COUNTERS:
+            value = current[counter]
+            if value is not None and not 0 <= value < COUNTER64_MODULUS:
+                raise ValueError(
+                    f"interface {port.name} (ifIndex {port.if_index}): {counter} {value} is "
+                    "outside the Counter64 range 0..2**64-1"
+                )
+        down = port.oper_up is False and port.admin_up is not False
+        changed = previous is not None and previous["oper_up"] != port.oper_up
+        for bucket in (
+            self.port_hours.setdefault((hour, device, port.if_index), _InterfaceBucket()),
+            self.port_days.setdefault((day, device, port.if_index), _InterfaceBucket()),
+        ):
+            bucket.samples += 1
+            bucket.down_samples += 1 if down else 0
+            bucket.status_changes += 1 if changed else 0
+            if previous is not None:
+                for counter in COUNTERS:
+                    bucket.growth[counter] += counter_growth(previous[counter], current[counter])
+        self.ports[key] = current
+        self.touched_ports.add(key)
+
+    def write(self) -> None:
+        session = self.session
+        _upsert_health(session, HealthHourly.__table__, "hour_start", self.health_hours)
+        _upsert_health(session, HealthDaily.__table__, "day", self.health_days)
+        _upsert_buckets(
+            session,
+            TemperatureHourly.__table__,
+            ("hour_start", "device_id", "sensor"),
+            self.temp_hours,
+            _TEMPERATURE_RULES,
+        )
+        _upsert_buckets(
+            session,
+            TemperatureDaily.__table__,
+            ("day", "device_id", "sensor"),
+            self.temp_days,
+            _TEMPERATURE_RULES,
+        )
+        _upsert_buckets(
+            session,
+            InterfaceHourly.__table__,
+            ("hour_start", "device_id", "if_index"),
+            self.port_hours,
+            _INTERFACE_RULES,
+        )
+        _upsert_buckets(
+            session,
+            InterfaceDaily.__table__,
+            ("day", "device_id", "if_index"),
+            self.port_days,
+            _INTERFACE_RULES,
+        )
+        _write_spells(
+            session, ComponentEpisode.__table__, [*self.closed_episodes, *self.episodes.values()]
+        )
+        _write_spells(session, Outage.__table__, [*self.closed_outages, *self.outages.values()])
+        if self.touched_ports:
+            rows = [
+                {"device_id": device, "if_index": index, **self.ports[(device, index)]}
+                for device, index in sorted(self.touched_ports)
+            ]
+            table = InterfaceState.__table__
+            # Through the ORM table's types, so Counter64 values are stored as such.
+            statement = _insert(session, table)
+            statement = statement.on_conflict_do_update(
+                index_elements=["device_id", "if_index"],
+                set_={column: statement.excluded[column] for column in _PORT_COLUMNS},
+            )
+            session.execute(statement, rows)
+
+
+_PORT_COLUMNS = (
+    "name",
+    "admin_up",
+    "oper_up",
+    "speed_bps",
+    *COUNTERS,
+    "sampled_at",
+)
+
+# How a bucket column merges with a row already stored: add, keep the lower or higher, or
+# take the newer poll's value.
+_ADD, _LOW, _HIGH, _NEWER = "add", "low", "high", "newer"
+_HEALTH_RULES = {
+    "samples": _ADD,
+    "reachable": _ADD,
+    "disk_max": _HIGH,
+    **{
+        f"{prefix}_{part}": rule
+        for prefix in ("cpu", "memory")
+        for part, rule in (
+            ("count", _ADD),
+            ("sum", _ADD),
+            ("min", _LOW),
+            ("max", _HIGH),
+            ("last", _NEWER),
+        )
+    },
+}
+_TEMPERATURE_RULES = {"count": _ADD, "sum": _ADD, "min": _LOW, "max": _HIGH, "last": _NEWER}
+_INTERFACE_RULES = {
+    "samples": _ADD,
+    "down_samples": _ADD,
+    "status_changes": _ADD,
+    **dict.fromkeys(COUNTERS, _ADD),
+}
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"the store supports SQLite and PostgreSQL, not {dialect}")
+
+
+def _merge(table: Table, excluded: Any, column: str, rule: str) -> Any:
+    old, new = table.c[column], excluded[column]
+    if rule == _ADD:
+        return old + new
+    if rule in (_LOW, _HIGH):
+        better = new < old if rule == _LOW else new > old
+        # NULL means "not measured": either side's value wins over it.
+        return case((old.is_(None), new), (new.is_(None), old), (better, new), else_=old)
+    newer = and_(new.is_not(None), excluded["last_at"] >= table.c["last_at"])
+    return case((newer, new), else_=old)
+
+
+def _upsert_buckets(
+    session: Session,
+    table: Table,
+    keys: Sequence[str],
+    buckets: dict[tuple[Any, ...], Any],
+    rules: dict[str, str],
+) -> None:
+    if not buckets:
+        return
+    rows = [dict(zip(keys, key, strict=True)) | bucket.row() for key, bucket in buckets.items()]
+    statement = _insert(session, table)
+    excluded = statement.excluded
+    values = {column: _merge(table, excluded, column, rule) for column, rule in rules.items()}
+    if "last_at" in table.c:
+        values["last_at"] = case(
+            (excluded["last_at"] > table.c["last_at"], excluded["last_at"]),
+            else_=table.c["last_at"],
+        )
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values), rows)
+
+
+def _upsert_health(
+    session: Session, table: Table, bucket_column: str, buckets: dict[tuple[Any, int], Any]
+) -> None:
+    _upsert_buckets(session, table, (bucket_column, "device_id"), buckets, _HEALTH_RULES)
+
+
+def _write_spells(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert new episodes / outages and update the ones already stored, each in one
+    executemany."""
+    new = [{k: v for k, v in row.items() if k != "id"} for row in rows if row["id"] is None]
+    old = [row for row in rows if row["id"] is not None]
+    if new:
+        session.execute(table.insert(), new)
+    if old:
+        columns = [column for column in old[0] if column != "id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("spell_id"))
+            .values({column: bindparam(f"new_{column}") for column in columns})
+        )
+        session.connection().execute(
+            statement,
+            [{"spell_id": row["id"], **{f"new_{c}": row[c] for c in columns}} for row in old],
+        )
+
+
+def fold_polls(session: Session, polls: Sequence[PollInput]) -> None:
+    """Fold health polls into roll-ups, episodes, outages and interface states (flushes, never
+    commits). Polls of one device must be in time order and newer than what is stored."""
+    if not polls:
+        return
+    session.flush()
+    fold = _Fold(session, {poll.device_id for poll in polls})
+    for poll in sorted(polls, key=lambda poll: (poll.device_id, poll.sampled_at)):
+        fold.add(poll)
+    fold.write()
+
+
+# --- retention -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    raw_samples: int
+    runs: int
+    rollup_rows: int
+    spells: int
+
+
+def enforce_retention(
+    session: Session,
+    now: dt.datetime,
+    raw_days: float = DEFAULT_RAW_DAYS,
+    rollup_days: float = DEFAULT_ROLLUP_DAYS,
+) -> RetentionResult:
+    """Delete raw health polls (and their runs) older than ``raw_days`` and roll-ups, closed
+    episodes and closed outages older than ``rollup_days``. The roll-ups already hold what
+    the raw rows said, so documents for those months give the same numbers."""
+    if raw_days <= 0 or rollup_days < raw_days:
+        raise ValueError(
+            f"retention: raw_days ({raw_days}) must be > 0 and rollup_days ({rollup_days}) "
+            "at least as long"
+        )
+    raw_cutoff = now - dt.timedelta(days=raw_days)
+    rollup_cutoff = now - dt.timedelta(days=rollup_days)
+    old_runs = select(CollectionRun.id).where(
+        CollectionRun.kind == "health", CollectionRun.started_at < raw_cutoff
+    )
+    samples = session.execute(
+        delete(HealthSample).where(
+            or_(HealthSample.sampled_at < raw_cutoff, HealthSample.run_id.in_(old_runs))
+        )
+    ).rowcount
+    runs = session.execute(
+        delete(CollectionRun).where(
+            CollectionRun.kind == "health", CollectionRun.started_at < raw_cutoff
+        )
+    ).rowcount
+    rollups = 0
+    for model in (HealthHourly, TemperatureHourly, InterfaceHourly):
+        rollups += session.execute(delete(model).where(model.hour_start < rollup_cutoff)).rowcount
+    for daily in (HealthDaily, TemperatureDaily, InterfaceDaily):
+        rollups += session.execute(delete(daily).where(daily.day < rollup_cutoff.date())).rowcount
+    spells = session.execute(
+        delete(ComponentEpisode).where(ComponentEpisode.ended_at < rollup_cutoff)
+    ).rowcount
+    spells += session.execute(delete(Outage).where(Outage.ended_at < rollup_cutoff)).rowcount
+    result = RetentionResult(samples, runs, rollups, spells)
+    log.info(
+        "retention applied",
+        extra={
+            "raw_cutoff": raw_cutoff.isoformat(),
+            "rollup_cutoff": rollup_cutoff.isoformat(),
+            "raw_samples_deleted": samples,
+            "runs_deleted": runs,
+            "rollup_rows_deleted": rollups,
+            "spells_deleted": spells,
+        },
+    )
+    return result
