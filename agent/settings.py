@@ -11,6 +11,8 @@ and the key, the way the inventory loader does::
     [metrics]
     listen = "127.0.0.1:9464"
     web_config = "/etc/netmon/web-config.yml"   # Prometheus web-config: TLS, basic auth
+    interfaces = "all"     # interface series: all | uplinks (inventory uplinks + names) | none
+    interface_names = []   # with "uplinks": ports exported on every device besides uplinks
 
     [intervals]        # seconds between runs of each collector kind, per device
     health = 30
@@ -72,9 +74,23 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+INTERFACE_SELECTIONS: tuple[str, ...] = ("all", "uplinks", "none")
+
+
 class MetricsTable(_Table):
     listen: str = DEFAULT_LISTEN
     web_config: str | None = None
+    # Which per-interface series /metrics exports: a 48-port switch is ~400 series with
+    # "all", a dozen with "uplinks" (issue 10: scrape size at 5,000 devices).
+    interfaces: str = "all"
+    interface_names: list[str] = Field(default_factory=list)
+
+    @field_validator("interfaces")
+    @classmethod
+    def _interfaces(cls, value: str) -> str:
+        if value not in INTERFACE_SELECTIONS:
+            raise ValueError(f"{value!r} is not one of {', '.join(INTERFACE_SELECTIONS)}")
+        return value
 
     @field_validator("listen")
     @classmethod
@@ -158,6 +174,8 @@ class Settings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 9464
     web: WebConfig = field(default_factory=WebConfig)
+    interfaces: str = "all"  # all | uplinks | none: which interface series /metrics exports
+    interface_names: frozenset[str] = frozenset()
     intervals: dict[str, float] = field(
         default_factory=lambda: {"health": 30.0, "config": 3600.0, "signatures": 14400.0}
     )
@@ -272,6 +290,8 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         listen_host=host,
         listen_port=port,
         web=web,
+        interfaces=parsed.metrics.interfaces,
+        interface_names=frozenset(parsed.metrics.interface_names),
         intervals=parsed.intervals.model_dump(),
         jitter=parsed.scheduler.jitter,
         snmp_concurrency=parsed.scheduler.snmp_concurrency,

@@ -115,7 +115,7 @@ def build_daemon(
 def run_command(args: argparse.Namespace) -> int:
     from agent.daemon import configure_logging
     from agent.inventory import default_inventory_path, load_inventory
-    from agent.metrics import MetricsServer, build_registry
+    from agent.metrics import InterfaceSelection, MetricsServer, build_registry
     from agent.settings import load_settings, settings_path
     from agent.state import FleetState
     from agent.store import open_store
@@ -126,8 +126,12 @@ def run_command(args: argparse.Namespace) -> int:
     inventory = load_inventory(inventory_path)
     store = open_store(settings.store_url)
     state = FleetState()
+    interfaces = InterfaceSelection(settings.interfaces, settings.interface_names)
     server = MetricsServer(
-        build_registry(state), settings.listen_host, settings.listen_port, settings.web
+        build_registry(state, interfaces=interfaces),
+        settings.listen_host,
+        settings.listen_port,
+        settings.web,
     )
 
     def reload_devices() -> Sequence[Device]:
