@@ -266,8 +266,11 @@ class Daemon:
         on_devices: Callable[[Sequence[Device]], None] | None = None,
         notifier: SystemdNotifier | None = None,
         clock: Callable[[], float] = time.monotonic,
+        enabled: Callable[[str, Device], bool] | None = None,
     ) -> None:
         self.clock = clock
+        # netmon.toml [collectors]: a kind switched off for a device gets no job at all.
+        self.enabled = enabled
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
@@ -312,6 +315,8 @@ class Daemon:
 
         now = dt.datetime.now(dt.UTC)
         for kind in self.kinds:
+            if self.enabled is not None and not self.enabled(kind, self.devices[name]):
+                continue
             interval = self.schedule.intervals[kind]
             spread = self.schedule.first_run_spread
             spread = min(interval, 60.0) if spread is None else min(spread, interval)

@@ -36,6 +36,18 @@ and the key, the way the inventory loader does::
     [licences]
     warning_days = 30
 
+    [collectors]       # collector kinds switched off: health_cli (SSH part of health),
+    off = []           # config, signatures; everywhere, per vendor or per device
+    vendors = { h3c = ["signatures"] }
+    devices = { "fw-01" = ["config", "health_cli"] }
+
+    [shard]            # several agents on one PostgreSQL (agent/shard.py, deploy/README.md)
+    mode = "off"       # off | static (index/count) | advisory (buckets claimed by locks)
+    index = 0
+    count = 1
+    buckets = 64
+    claim_interval = 10
+
 The web-config file follows Prometheus' format (exporter-toolkit): ``tls_server_config``
 (``cert_file``, ``key_file``, optional ``client_ca_file`` / ``client_auth_type``) and
 ``basic_auth_users`` (user: bcrypt hash). Relative paths are relative to that file.
@@ -53,7 +65,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agent.errors import ProblemsError
 from agent.inventory.locate import LineLocator
@@ -125,6 +144,58 @@ class LicencesTable(_Table):
     warning_days: int = Field(30, ge=0)
 
 
+SWITCHABLE_KINDS: tuple[str, ...] = ("health_cli", "config", "signatures")
+
+
+def _check_kinds(kinds: list[str]) -> list[str]:
+    for kind in kinds:
+        if kind not in SWITCHABLE_KINDS:
+            raise ValueError(f"{kind!r} is not one of {', '.join(SWITCHABLE_KINDS)}")
+    return kinds
+
+
+class CollectorsTable(_Table):
+    off: list[str] = Field(default_factory=list)
+    vendors: dict[str, list[str]] = Field(default_factory=dict)
+    devices: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("off")
+    @classmethod
+    def _off(cls, value: list[str]) -> list[str]:
+        return _check_kinds(value)
+
+    @field_validator("vendors", "devices")
+    @classmethod
+    def _per(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for kinds in value.values():
+            _check_kinds(kinds)
+        return value
+
+
+SHARD_MODES: tuple[str, ...] = ("off", "static", "advisory")
+
+
+class ShardTable(_Table):
+    mode: str = "off"
+    index: int = Field(0, ge=0)
+    count: int = Field(1, ge=1)
+    buckets: int = Field(64, ge=1, le=4096)
+    claim_interval: float = Field(10.0, gt=0)
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        if value not in SHARD_MODES:
+            raise ValueError(f"{value!r} is not one of {', '.join(SHARD_MODES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _index_in_count(self) -> ShardTable:
+        if self.index >= self.count:
+            raise ValueError(f"index {self.index} is not below count {self.count}")
+        return self
+
+
 class SettingsFile(_Table):
     inventory: str | None = None
     store_url: str | None = None
@@ -134,6 +205,8 @@ class SettingsFile(_Table):
     scheduler: SchedulerTable = Field(default_factory=SchedulerTable)
     staleness: StalenessTable = Field(default_factory=StalenessTable)
     licences: LicencesTable = Field(default_factory=LicencesTable)
+    collectors: CollectorsTable = Field(default_factory=CollectorsTable)
+    shard: ShardTable = Field(default_factory=ShardTable)
     # The documents' cover and wording: read and checked by agent.reports.settings.
     report: dict[str, Any] = Field(default_factory=dict)
 
@@ -166,6 +239,31 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class KindSwitches:
+    """Which collector kinds are off for which device (netmon.toml ``[collectors]``)."""
+
+    off: frozenset[str] = frozenset()
+    vendors: dict[str, frozenset[str]] = field(default_factory=dict)
+    devices: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def enabled(self, kind: str, device: str, vendor: str) -> bool:
+        return not (
+            kind in self.off
+            or kind in self.vendors.get(vendor, ())
+            or kind in self.devices.get(device, ())
+        )
+
+
+@dataclass(frozen=True)
+class ShardSettings:
+    mode: str = "off"  # off | static | advisory
+    index: int = 0
+    count: int = 1
+    buckets: int = 64
+    claim_interval: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None = None  # None: built-in defaults, no file
     inventory: Path | None = None
@@ -188,6 +286,8 @@ class Settings:
         default_factory=lambda: {"av": 7, "ips": 14, "url": 30, "app": 30, "default": 30}
     )
     licence_warning_days: int = 30
+    kinds: KindSwitches = field(default_factory=KindSwitches)
+    shard: ShardSettings = field(default_factory=ShardSettings)
 
     def staleness_limit(self, library_kind: str) -> dt.timedelta:
         """How old a library of this kind may get before it counts as stale."""
@@ -300,6 +400,12 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         backoff_max=parsed.scheduler.backoff_max,
         staleness_days=parsed.staleness.model_dump(),
         licence_warning_days=parsed.licences.warning_days,
+        kinds=KindSwitches(
+            frozenset(parsed.collectors.off),
+            {k: frozenset(v) for k, v in parsed.collectors.vendors.items()},
+            {k: frozenset(v) for k, v in parsed.collectors.devices.items()},
+        ),
+        shard=ShardSettings(**parsed.shard.model_dump()),
     )
 
 

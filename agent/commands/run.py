@@ -62,8 +62,11 @@ def collector_kinds(
     from collectors.signatures import SignatureCollector, staleness_rules
 
     recorder = Recorder(store) if store is not None else None
+    switches = settings.kinds
     health = HealthCollector(
-        concurrency=settings.snmp_concurrency, ssh_concurrency=settings.ssh_concurrency
+        concurrency=settings.snmp_concurrency,
+        ssh_concurrency=settings.ssh_concurrency,
+        cli_for=lambda device: switches.enabled("health_cli", device.name, device.vendor),
     )
     return [
         HealthKind(health, recorder),
@@ -108,6 +111,7 @@ def build_daemon(
         state,
         schedule,
         reload_devices=reload_devices,
+        enabled=lambda kind, device: settings.kinds.enabled(kind, device.name, device.vendor),
         on_devices=sync_store_devices(store) if store is not None else None,
     )
 
