@@ -90,6 +90,7 @@ def build_daemon(
     reload_devices: Callable[[], Sequence[Device]] | None,
 ) -> Daemon:
     from agent.daemon import Daemon, Schedule, sync_store_devices
+    from agent.shard import make_shard
 
     schedule = Schedule(
         intervals=settings.intervals,
@@ -112,6 +113,7 @@ def build_daemon(
         schedule,
         reload_devices=reload_devices,
         enabled=lambda kind, device: settings.kinds.enabled(kind, device.name, device.vendor),
+        shard=make_shard(settings.shard, settings.store_url),
         on_devices=sync_store_devices(store) if store is not None else None,
     )
 
