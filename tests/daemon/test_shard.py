@@ -242,3 +242,16 @@ def test_two_agents_poll_each_device_once_and_take_over(
             except subprocess.TimeoutExpired:
                 process.kill()
     assert processes[0].returncode == 0, logs[0].read_text()[-3000:]
+
+
+def test_the_shipped_multi_agent_examples_load() -> None:
+    from agent.settings import load_settings
+
+    root = Path(__file__).resolve().parents[2] / "deploy" / "multi-agent"
+    a = load_settings(root / "netmon-a.toml")
+    b = load_settings(root / "netmon-b.toml")
+    assert a.shard.mode == b.shard.mode == "advisory"
+    assert a.shard.buckets == b.shard.buckets
+    assert a.listen_port != b.listen_port and a.interfaces == "uplinks"
+    static = load_settings(root / "netmon-static-0.toml")
+    assert (static.shard.mode, static.shard.index, static.shard.count) == ("static", 0, 2)
