@@ -34,6 +34,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from agent.errors import NetmonError
 
@@ -90,6 +91,67 @@ class _Families:
         """One gauge sample; ``None`` (not read) leaves no series."""
         if value is not None:
             self.gauge(name, doc, list(labels)).add_metric(list(labels.values()), float(value))
+
+
+class _TextFamily:
+    """One family written straight to exposition text, byte for byte what ``generate_latest``
+    writes for the equivalent Metric (labels sorted by name, values escaped the same way),
+    without building Metric and Sample objects: a device's block costs ~1/3 as much."""
+
+    __slots__ = ("header", "labels", "lines", "order", "sample_name")
+
+    def __init__(self, name: str, doc: str, labels: list[str], kind: str) -> None:
+        exposed = f"{name}_total" if kind == "counter" else name
+        text = doc.replace("\\", r"\\").replace("\n", r"\n")
+        self.header = f"# HELP {exposed} {text}\n# TYPE {exposed} {kind}\n"
+        self.sample_name = exposed
+        self.labels = labels
+        self.order = sorted(range(len(labels)), key=labels.__getitem__)
+        self.lines: list[str] = []
+
+    def add_metric(self, values: list[str], value: float) -> None:
+        if values:
+            inner = ",".join(f'{self.labels[i]}="{_escape(values[i])}"' for i in self.order)
+            self.lines.append(f"{self.sample_name}{{{inner}}} {floatToGoString(value)}\n")
+        else:
+            self.lines.append(f"{self.sample_name} {floatToGoString(value)}\n")
+
+
+def _escape(value: str) -> str:
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    return value
+
+
+class _TextFamilies:
+    """``_Families``' interface, writing text (the incremental renderer's per-device path)."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, _TextFamily] = {}
+
+    def _family(self, name: str, doc: str, labels: list[str], kind: str) -> _TextFamily:
+        family = self.families.get(name)
+        if family is None:
+            family = self.families[name] = _TextFamily(name, doc, labels, kind)
+        return family
+
+    def gauge(self, name: str, doc: str, labels: list[str]) -> _TextFamily:
+        return self._family(name, doc, labels, "gauge")
+
+    def counter(self, name: str, doc: str, labels: list[str]) -> _TextFamily:
+        return self._family(name, doc, labels, "counter")
+
+    def set(self, name: str, doc: str, labels: dict[str, str], value: float | None) -> None:
+        if value is not None:
+            self.gauge(name, doc, list(labels)).add_metric(list(labels.values()), float(value))
+
+    def text(self) -> _Text:
+        kept = [(f.sample_name, f) for f in self.families.values() if f.lines]
+        return _Text(
+            tuple(name for name, _ in kept),
+            {name: f.header for name, f in kept},
+            {name: "".join(f.lines) for name, f in kept},
+        )
 
 
 # Declared up front so that every family appears in the output (with HELP/TYPE) even when a
@@ -295,12 +357,12 @@ class FleetCollector(Collector):
             return "".join(headers[family] + "".join(buckets[family]) for family in order).encode()
 
     def _render_device(self, device: DeviceView, uplinks: frozenset[str]) -> _Text:
-        out = _Families()
+        out = _TextFamilies()
         for kind, name, doc, labels in _DECLARED:
             if kind == "gauge":
                 out.gauge(name, doc, list(labels))
-        self._device(out, device, uplinks)
-        text = _split(generate_latest(_Once(out)))
+        self._device(out, device, uplinks)  # type: ignore[arg-type]  # same interface
+        text = out.text()
         # Devices of one kind render the same families: one shared tuple, merged once.
         text.order = self._orders.setdefault(text.order, text.order)
         return text

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from agent.metrics import FleetCollector, InterfaceSelection, build_registry, exposition
 from agent.settings import load_settings
 from agent.state import FleetState
-from collectors.base import HealthSnapshot, Interface
+from collectors.base import HealthSnapshot, Interface, Sensor
 from tests.daemon.test_metrics import NOW, device, filled_state, healthy
 
 
@@ -149,3 +149,16 @@ def test_an_unreachable_poll_drops_that_devices_interfaces() -> None:
     assert not {pair for pair in _interface_series(text) if pair[0] == "sw-2"}
     assert text == generate_latest(registry)
     assert isinstance(registry, CollectorRegistry)
+
+
+def test_awkward_label_values_are_escaped_like_prometheus_client() -> None:
+    state = FleetState()
+    state.set_devices([device("sw-1")])
+    odd = dataclasses.replace(
+        healthy("sw-1"),
+        temperatures=[Sensor('inlet "A"\\back\nline', 30.5), Sensor("cpu", float("nan"))],
+        interfaces=[Interface(1, "GE1/0/1", True, 10**9, 2**64 - 1, 0, 0, 0, 0, 0)],
+    )
+    state.update_health(odd)
+    registry = build_registry(state, version='1.0"x')
+    assert exposition(registry) == generate_latest(registry)
