@@ -270,6 +270,7 @@ class FleetCollector(Collector):
         )
         self._render_lock = threading.Lock()
         self._quiet = threading.local()  # set while exposition() renders the other collectors
+        state.add_listener(self.refresh)
 
     def describe(self) -> list[Metric]:
         # Nothing up front: the registry then calls collect() only when scraped.
@@ -318,18 +319,7 @@ class FleetCollector(Collector):
             for device in view.devices:
                 name = device.info.name
                 mine = uplinks.get(name, _NO_UPLINKS)
-                key = (
-                    device.info,
-                    device.maintenance,
-                    device.software_version,
-                    device.health,
-                    device.config,
-                    device.libraries,
-                    device.licences,
-                    mine,
-                    *device.collectors,
-                    *device.collectors.values(),
-                )
+                key = _key(device, mine)
                 block = self._blocks.get(name)
                 if block is None or not _same(block.key, key):
                     block = _Block(key, self._render_device(device, mine))
@@ -355,6 +345,18 @@ class FleetCollector(Collector):
                 for family, lines in block.text.lines.items():
                     buckets[family].append(lines)
             return "".join(headers[family] + "".join(buckets[family]) for family in order).encode()
+
+    def refresh(self, name: str) -> None:
+        """Re-render one device as its run lands (FleetState calls this after record_run), so
+        that a scrape finds it cached and only joins text."""
+        found = self.state.device_view(name)
+        if found is None:
+            return
+        device, fleet_uplinks = found
+        mine = self._device_uplinks(fleet_uplinks).get(name, _NO_UPLINKS)
+        # A block always matches its key; if a scrape replaced the dict meanwhile, the next
+        # scrape sees a stale key and renders again: a cost, never a wrong answer.
+        self._blocks[name] = _Block(_key(device, mine), self._render_device(device, mine))
 
     def _render_device(self, device: DeviceView, uplinks: frozenset[str]) -> _Text:
         out = _TextFamilies()
@@ -577,6 +579,22 @@ class FleetCollector(Collector):
                     "failed or partial runs by reason",
                     ["device", "collector", "reason"],
                 ).add_metric([name, collector, reason], float(count))
+
+
+def _key(device: DeviceView, uplinks: frozenset[str]) -> tuple[object, ...]:
+    """What a device's text depends on, compared by identity (see ``_same``)."""
+    return (
+        device.info,
+        device.maintenance,
+        device.software_version,
+        device.health,
+        device.config,
+        device.libraries,
+        device.licences,
+        uplinks,
+        *device.collectors,
+        *device.collectors.values(),
+    )
 
 
 def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:

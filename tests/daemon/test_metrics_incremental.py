@@ -162,3 +162,34 @@ def test_awkward_label_values_are_escaped_like_prometheus_client() -> None:
     state.update_health(odd)
     registry = build_registry(state, version='1.0"x')
     assert exposition(registry) == generate_latest(registry)
+
+
+def test_a_finished_run_renders_its_device_before_the_scrape(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    state = filled_state()
+    registry = build_registry(state, version="9.9")
+    exposition(registry)
+    state.update_health(dataclasses.replace(healthy("sw-1"), cpu_ratio=0.5))
+    state.record_run("sw-1", "health", started_at=NOW, duration_seconds=0.2, success=True)
+    rendered: list[str] = []
+    original = FleetCollector._render_device
+
+    def spy(self, view, uplinks):  # type: ignore[no-untyped-def]
+        rendered.append(view.info.name)
+        return original(self, view, uplinks)
+
+    monkeypatch.setattr(FleetCollector, "_render_device", spy)
+    text = exposition(registry)
+    assert rendered == []  # the run's own refresh did the work
+    assert b'netmon_cpu_usage_ratio{device="sw-1"} 0.5' in text
+    assert text == generate_latest(registry)
+
+
+def test_a_failing_listener_does_not_fail_the_run() -> None:
+    state = filled_state()
+
+    def broken(name: str) -> None:
+        raise RuntimeError(name)
+
+    state.add_listener(broken)
+    state.record_run("sw-1", "health", started_at=NOW, duration_seconds=0.1, success=True)
+    assert state.view().devices[0].collectors["health"].duration_seconds == 0.1
