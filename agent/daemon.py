@@ -300,6 +300,8 @@ class Daemon:
         accounting: JobAccounting | None = None,
         housekeeping: Callable[[], Any] | None = None,
         housekeeping_interval: float = 3600.0,
+        enabled: Callable[[str, Device], bool] | None = None,
+        shard: Any = None,
     ) -> None:
         from agent.self_metrics import JobAccounting
 
@@ -316,13 +318,19 @@ class Daemon:
         # Store retention (agent.store.rollup), run in the writer thread every interval.
         self.housekeeping = housekeeping
         self.housekeeping_interval = housekeeping_interval
+        # netmon.toml [collectors]: a kind switched off for a device gets no job at all.
+        self.enabled = enabled
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
         self.reload_devices = reload_devices
         self.on_devices = on_devices
         self.notifier = notifier or SystemdNotifier()
-        self.devices: dict[str, Device] = {d.name: d for d in devices}
+        # With a shard (agent/shard.py), ``devices`` are the ones this agent owns now and
+        # ``inventory`` all of them; start() and every claim round set the owned ones.
+        self.shard = shard
+        self.inventory: list[Device] = list(devices)
+        self.devices: dict[str, Device] = {} if shard else {d.name: d for d in devices}
         self.backoffs: dict[tuple[str, str], Backoff] = {}
         self.scheduler: Any = None
         self._limits = {
@@ -341,7 +349,7 @@ class Daemon:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netmon-store")
         # False when SIGTERM's drain had to give up on a stuck store write (see drain()).
         self.drained_cleanly = True
-        state.set_devices(devices)
+        state.set_devices(self.devices.values())
         state.set_intervals({k: schedule.intervals[k] for k in self.kinds})
 
     # -- scheduling ----------------------------------------------------------------------
@@ -370,18 +378,24 @@ class Daemon:
             self.write_queue.on_back = lambda: loop.call_soon_threadsafe(self.retry_deferred)
             self.write_queue.start()
         if self.on_devices is not None:
-            await self._in_writer(self.on_devices, list(self.devices.values()))
+            await self._in_writer(self.on_devices, list(self.inventory))
+        if self.shard is not None:
+            await self._claim()
         log.info(
             "daemon started", extra={"devices": len(self.devices), "collectors": sorted(self.kinds)}
         )
 
-    def _add_jobs(self, name: str) -> None:
+    def _add_jobs(self, name: str, spread_at_most: float | None = None) -> None:
         from apscheduler.triggers.interval import IntervalTrigger
 
         now = dt.datetime.now(dt.UTC)
         for kind in self.kinds:
+            if self.enabled is not None and not self.enabled(kind, self.devices[name]):
+                continue
             interval = self.schedule.intervals[kind]
             spread = self.schedule.first_run_spread
+            if spread_at_most is not None:
+                spread = min(spread_at_most, spread if spread is not None else spread_at_most)
             spread = min(interval, 60.0) if spread is None else min(spread, interval)
             self.scheduler.add_job(
                 self.run_job,
@@ -636,26 +650,22 @@ class Daemon:
             return False
         reloaded = result if isinstance(result, Reloaded) else Reloaded(list(result))
         new = list(reloaded.devices)
-        new_names = {d.name for d in new}
-        gone = [name for name in self.devices if name not in new_names]
-        added = [d.name for d in new if d.name not in self.devices]
+        self.inventory = new
+        if reloaded.maintenance is not None:
+            self.state.set_maintenance(reloaded.maintenance)
         changed = [
             d.name
             for d in new
             if d.name in self.devices
             and replace(d, line=None) != replace(self.devices[d.name], line=None)
         ]
-        for name in gone:
-            self._remove_jobs(name)
-            for kind in self.kinds:
-                self.backoffs.pop((kind, name), None)
-        self.devices = {d.name: d for d in new}
-        self.state.set_devices(new)
-        if reloaded.maintenance is not None:
-            self.state.set_maintenance(reloaded.maintenance)
-        rescheduled = reloaded.schedule is not None and self._apply_schedule(reloaded.schedule)
-        for name in added if not rescheduled else ():
-            self._add_jobs(name)
+        if self.shard is not None:
+            owned = set(self.devices)  # the next claim round brings new devices in
+            gone, added = self._replace_devices([d for d in new if d.name in owned])
+        else:
+            gone, added = self._replace_devices(new)
+        if reloaded.schedule is not None:
+            self._apply_schedule(reloaded.schedule)
         if self.on_devices is not None:
             future = asyncio.get_running_loop().run_in_executor(self._writer, self.on_devices, new)
             future.add_done_callback(_log_sync_failure)
@@ -671,6 +681,22 @@ class Daemon:
         )
         return True
 
+    def _replace_devices(
+        self, new: list[Device], spread_at_most: float | None = None
+    ) -> tuple[list[str], list[str]]:
+        new_names = {d.name for d in new}
+        gone = [name for name in self.devices if name not in new_names]
+        added = [d.name for d in new if d.name not in self.devices]
+        for name in gone:
+            self._remove_jobs(name)
+            for kind in self.kinds:
+                self.backoffs.pop((kind, name), None)
+        self.devices = {d.name: d for d in new}
+        self.state.set_devices(new)
+        for name in added:
+            self._add_jobs(name, spread_at_most)
+        return gone, added
+
     def _apply_schedule(self, schedule: Schedule) -> bool:
         """Use ``schedule`` from now on; True when every device's jobs were re-added."""
         old, self.schedule = self.schedule, schedule
@@ -683,6 +709,29 @@ class Daemon:
         for name in self.devices:
             self._add_jobs(name)  # replace_existing: the new interval and jitter
         return True
+
+    # -- sharding (agent/shard.py) ---------------------------------------------------------
+    async def _claim(self, taking_over: bool = False) -> None:
+        """One claim round: the devices of the buckets this agent holds now are polled.
+        Devices taken over from another agent were last polled up to an interval ago, so
+        their first runs are spread over one claim interval, not a whole poll interval."""
+        names = [d.name for d in self.inventory]
+        loop = asyncio.get_running_loop()
+        owned = await loop.run_in_executor(None, self.shard.claim, names)
+        if owned == set(self.devices):
+            return
+        spread = self.shard.interval if taking_over else None
+        gone, added = self._replace_devices([d for d in self.inventory if d.name in owned], spread)
+        log.info(
+            "shard changed",
+            extra={"devices": len(self.devices), "taken": len(added), "released": len(gone)},
+        )
+
+    async def _claim_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.shard.interval)
+            if self._accepting:
+                await self._claim(taking_over=True)
 
     # -- running until told to stop --------------------------------------------------------
     async def drain(self, timeout: float | None = None) -> None:
@@ -774,6 +823,7 @@ class Daemon:
             except (RuntimeError, ValueError):  # not the main thread: the caller stops us
                 pass
         watchdog: asyncio.Task[None] | None = None
+        claiming: asyncio.Task[None] | None = None
         try:
             await self.start()
             if ready is not None:
@@ -781,15 +831,21 @@ class Daemon:
             self.notifier.notify(f"READY=1\nSTATUS=polling {len(self.devices)} devices")
             if self.notifier.watchdog_seconds:
                 watchdog = asyncio.create_task(self._watchdog(self.notifier.watchdog_seconds))
+            if self.shard is not None and self.shard.interval > 0:
+                claiming = asyncio.create_task(self._claim_loop())
             await self._stop.wait()
             log.info("stopping")
             self.notifier.notify("STOPPING=1")
         finally:
             if watchdog is not None:
                 watchdog.cancel()
+            if claiming is not None:
+                claiming.cancel()
             for signum in handled:
                 loop.remove_signal_handler(signum)
             await self.drain()
+            if self.shard is not None:
+                self.shard.close()  # after the drain: no run of ours is left in flight
         log.info("stopped")
 
     async def _watchdog(self, period: float) -> None:
@@ -818,7 +874,16 @@ def sync_store_devices(store: Any) -> Callable[[Sequence[Device]], None]:
     from agent.store.repository import sync_devices
 
     def sync(devices: Sequence[Device]) -> None:
-        with store.session() as session:
-            sync_devices(session, devices)
+        # Agents sharing a store (agent/shard.py) sync the same inventory at the same moment:
+        # the loser of an insert race tries again and then finds the rows there.
+        for attempt in range(3):
+            try:
+                with store.session() as session:
+                    sync_devices(session, devices)
+                return
+            except NetmonError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
 
     return sync

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from agent.errors import NetmonError
 
@@ -230,7 +230,7 @@ def _handler(
                     return
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                self._reply(200, generate_latest(registry), CONTENT_TYPE_LATEST, head)
+                self._reply(200, _exposition(registry), CONTENT_TYPE_LATEST, head)
             elif path == "/":
                 self._reply(
                     200,
@@ -456,3 +456,11 @@ class MetricsServer:
             self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def _exposition(registry: CollectorRegistry) -> bytes:
+    """The fleet's cached text joined with the other collectors' (agent.metrics.exposition);
+    imported here because agent.metrics re-exports this module's server."""
+    from agent.metrics import exposition
+
+    return exposition(registry)

@@ -13,6 +13,8 @@ and the key, the way the inventory loader does::
     [metrics]
     listen = "127.0.0.1:9464"
     web_config = "/etc/netmon/web-config.yml"   # Prometheus web-config: TLS, basic auth
+    interfaces = "all"     # interface series: all | uplinks (inventory uplinks + names) | none
+    interface_names = []   # with "uplinks": ports exported on every device besides uplinks
 
     [intervals]        # seconds between runs of each collector kind, per device
     health = 30
@@ -35,6 +37,18 @@ and the key, the way the inventory loader does::
 
     [licences]
     warning_days = 30
+
+    [collectors]       # collector kinds switched off: health_cli (SSH part of health),
+    off = []           # config, signatures; everywhere, per vendor or per device
+    vendors = { h3c = ["signatures"] }
+    devices = { "fw-01" = ["config", "health_cli"] }
+
+    [shard]            # several agents on one PostgreSQL (agent/shard.py, deploy/README.md)
+    mode = "off"       # off | static (index/count) | advisory (buckets claimed by locks)
+    index = 0
+    count = 1
+    buckets = 64
+    claim_interval = 10
 
 The web-config file follows Prometheus' format (exporter-toolkit): ``tls_server_config``
 (``cert_file``, ``key_file``, optional ``client_ca_file`` / ``client_auth_type``) and
@@ -74,9 +88,23 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+INTERFACE_SELECTIONS: tuple[str, ...] = ("all", "uplinks", "none")
+
+
 class MetricsTable(_Table):
     listen: str = DEFAULT_LISTEN
     web_config: str | None = None
+    # Which per-interface series /metrics exports: a 48-port switch is ~400 series with
+    # "all", a dozen with "uplinks" (issue 10: scrape size at 5,000 devices).
+    interfaces: str = "all"
+    interface_names: list[str] = Field(default_factory=list)
+
+    @field_validator("interfaces")
+    @classmethod
+    def _interfaces(cls, value: str) -> str:
+        if value not in INTERFACE_SELECTIONS:
+            raise ValueError(f"{value!r} is not one of {', '.join(INTERFACE_SELECTIONS)}")
+        return value
 
     @field_validator("listen")
     @classmethod
@@ -123,6 +151,57 @@ class RetentionTable(_Table):
             raise ValueError(
                 "rollup_days must be at least raw_days: roll-ups are what remains of old polls"
             )
+
+
+SWITCHABLE_KINDS: tuple[str, ...] = ("health_cli", "config", "signatures")
+
+
+def _check_kinds(kinds: list[str]) -> list[str]:
+    for kind in kinds:
+        if kind not in SWITCHABLE_KINDS:
+            raise ValueError(f"{kind!r} is not one of {', '.join(SWITCHABLE_KINDS)}")
+    return kinds
+
+
+class CollectorsTable(_Table):
+    off: list[str] = Field(default_factory=list)
+    vendors: dict[str, list[str]] = Field(default_factory=dict)
+    devices: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("off")
+    @classmethod
+    def _off(cls, value: list[str]) -> list[str]:
+        return _check_kinds(value)
+
+    @field_validator("vendors", "devices")
+    @classmethod
+    def _per(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for kinds in value.values():
+            _check_kinds(kinds)
+        return value
+
+
+SHARD_MODES: tuple[str, ...] = ("off", "static", "advisory")
+
+
+class ShardTable(_Table):
+    mode: str = "off"
+    index: int = Field(0, ge=0)
+    count: int = Field(1, ge=1)
+    buckets: int = Field(64, ge=1, le=4096)
+    claim_interval: float = Field(10.0, gt=0)
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        if value not in SHARD_MODES:
+            raise ValueError(f"{value!r} is not one of {', '.join(SHARD_MODES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _index_in_count(self) -> ShardTable:
+        if self.index >= self.count:
+            raise ValueError(f"index {self.index} is not below count {self.count}")
         return self
 
 
@@ -137,6 +216,8 @@ class SettingsFile(_Table):
     staleness: StalenessTable = Field(default_factory=StalenessTable)
     licences: LicencesTable = Field(default_factory=LicencesTable)
     retention: RetentionTable = Field(default_factory=RetentionTable)
+    collectors: CollectorsTable = Field(default_factory=CollectorsTable)
+    shard: ShardTable = Field(default_factory=ShardTable)
     # The documents' cover and wording: read and checked by agent.reports.settings.
     report: dict[str, Any] = Field(default_factory=dict)
 
@@ -169,6 +250,31 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class KindSwitches:
+    """Which collector kinds are off for which device (netmon.toml ``[collectors]``)."""
+
+    off: frozenset[str] = frozenset()
+    vendors: dict[str, frozenset[str]] = field(default_factory=dict)
+    devices: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def enabled(self, kind: str, device: str, vendor: str) -> bool:
+        return not (
+            kind in self.off
+            or kind in self.vendors.get(vendor, ())
+            or kind in self.devices.get(device, ())
+        )
+
+
+@dataclass(frozen=True)
+class ShardSettings:
+    mode: str = "off"  # off | static | advisory
+    index: int = 0
+    count: int = 1
+    buckets: int = 64
+    claim_interval: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None = None  # None: built-in defaults, no file
     inventory: Path | None = None
@@ -180,6 +286,8 @@ class Settings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 9464
     web: WebConfig = field(default_factory=WebConfig)
+    interfaces: str = "all"  # all | uplinks | none: which interface series /metrics exports
+    interface_names: frozenset[str] = frozenset()
     intervals: dict[str, float] = field(
         default_factory=lambda: {"health": 30.0, "config": 3600.0, "signatures": 14400.0}
     )
@@ -194,6 +302,8 @@ class Settings:
     licence_warning_days: int = 30
     raw_retention_days: float = 14
     rollup_retention_days: float = 731
+    kinds: KindSwitches = field(default_factory=KindSwitches)
+    shard: ShardSettings = field(default_factory=ShardSettings)
 
     def staleness_limit(self, library_kind: str) -> dt.timedelta:
         """How old a library of this kind may get before it counts as stale."""
@@ -298,6 +408,8 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         listen_host=host,
         listen_port=port,
         web=web,
+        interfaces=parsed.metrics.interfaces,
+        interface_names=frozenset(parsed.metrics.interface_names),
         intervals=parsed.intervals.model_dump(),
         jitter=parsed.scheduler.jitter,
         snmp_concurrency=parsed.scheduler.snmp_concurrency,
@@ -308,6 +420,12 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         licence_warning_days=parsed.licences.warning_days,
         raw_retention_days=parsed.retention.raw_days,
         rollup_retention_days=parsed.retention.rollup_days,
+        kinds=KindSwitches(
+            frozenset(parsed.collectors.off),
+            {k: frozenset(v) for k, v in parsed.collectors.vendors.items()},
+            {k: frozenset(v) for k, v in parsed.collectors.devices.items()},
+        ),
+        shard=ShardSettings(**parsed.shard.model_dump()),
     )
 
 

@@ -130,10 +130,7 @@ def _library_readings(
 def _licence_readings(
     session: Session, snapshot: SignatureSnapshot, seen_at: dt.datetime, outcome: RecordOutcome
 ) -> None:
-    device = repo.get_device(session, snapshot.device)
-    stored = {
-        row.feature: row for row in repo.current_licences(session) if row.device_id == device.id
-    }
+    stored = {row.feature: row for row in repo.current_licences(session, device=snapshot.device)}
     readings = [repo.LicenceReading(lic.feature, lic.expires_on) for lic in snapshot.licences]
     for created in repo.record_licences(session, snapshot.device, readings, seen_at=seen_at):
         before = stored.get(created.feature)
@@ -257,12 +254,22 @@ def fleet_rows(
     today: dt.date | None = None,
     device: str | None = None,
 ) -> list[DeviceSignatures]:
-    """Every active device's current libraries (software included) and licences, marked.
+    """Every active device's current libraries (software included) and licences, marked;
+    with ``device``, that one device's, read with a constant number of queries whatever the
+    fleet's size (the daemon calls this after every signatures result).
     Devices outside the signature scope are never marked stale (nobody is paid to update
-    them); their licences are still marked expiring."""
+    them); their licences are still marked expiring. Retired devices are left out in SQL."""
     today = today or dt.datetime.now(dt.UTC).date()
+    if device is None:
+        devices = repo.active_devices(session)
+    else:
+        one = repo.get_device(session, device)
+        devices = [] if one.retired_at is not None else [one]
+    if not devices:
+        return []
+    target = None if device is None else devices[0]
     libraries: dict[str, list[LibraryRow]] = {}
-    for row in repo.latest_signature_versions(session, device):
+    for row in repo.latest_signature_versions(session, target):
         kind = SOFTWARE if row.library == SOFTWARE else library_kind(row.library)
         in_scope = in_signature_scope(row.device.services)
         libraries.setdefault(row.device.name, []).append(
@@ -278,10 +285,8 @@ def fleet_rows(
             )
         )
     licences: dict[str, list[LicenceRow]] = {}
-    for lic in repo.current_licences(session):
+    for lic in repo.current_licences(session, device=target):
         name = lic.device.name
-        if device is not None and name != device:
-            continue
         licences.setdefault(name, []).append(
             LicenceRow(
                 name,
@@ -298,7 +303,7 @@ def fleet_rows(
             tuple(libraries.get(row.name, ())),
             tuple(licences.get(row.name, ())),
         )
-        for row in repo.active_devices(session)
+        for row in devices
         if row.name in libraries or row.name in licences
     ]
 

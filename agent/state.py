@@ -9,16 +9,19 @@ immutable results, so neither side waits long. A scrape never queries the databa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agent.inventory import Device
     from collectors.base import HealthSnapshot
+
+log = logging.getLogger(__name__)
 
 # Where sysDescr names the software when the profile gave no version: "Software Version
 # 7.1.070" (H3C Comware, Venustech), "Version 5.70" (Huawei VRP), "TOS 3.3.010" (Topsec).
@@ -121,6 +124,12 @@ class FleetState:
         self._maintenance: frozenset[str] = frozenset()
         self._intervals: dict[str, float] = {}
         self._uplinks: frozenset[tuple[str, str]] = frozenset()
+        # Called with a device's name after each finished run (record_run), outside the lock:
+        # /metrics re-renders that device's text then, not at the next scrape (agent.metrics).
+        self._listeners: list[Callable[[str], None]] = []
+
+    def add_listener(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
 
     # -- fleet membership and settings ---------------------------------------------------
     def set_devices(self, devices: Iterable[Device]) -> None:
@@ -157,6 +166,11 @@ class FleetState:
     def set_intervals(self, intervals: dict[str, float]) -> None:
         with self._lock:
             self._intervals = dict(intervals)
+
+    def collector_kinds(self) -> tuple[str, ...]:
+        """The configured collector kinds (their error counters exist at 0 for each device)."""
+        with self._lock:
+            return tuple(self._intervals)
 
     def set_uplinks(self, uplinks: Iterable[tuple[str, str]]) -> None:
         with self._lock:
@@ -234,21 +248,32 @@ class FleetState:
                 duration_seconds=duration_seconds,
                 errors=tuple(sorted(counts.items())),
             )
+        for listener in self._listeners:
+            try:
+                listener(device)
+            except Exception:  # a metrics problem must never fail the poll that landed
+                log.exception("state listener failed", extra={"device": device})
 
     # -- reading -------------------------------------------------------------------------
+    def _view_of(self, name: str, entry: _Device) -> DeviceView:
+        return DeviceView(
+            info=entry.info,
+            maintenance=name in self._maintenance,
+            software_version=entry.software_version,
+            health=entry.health,
+            config=entry.config,
+            libraries=entry.libraries,
+            licences=entry.licences,
+            collectors=dict(entry.collectors),
+        )
+
     def view(self) -> FleetView:
         with self._lock:
-            devices = tuple(
-                DeviceView(
-                    info=entry.info,
-                    maintenance=name in self._maintenance,
-                    software_version=entry.software_version,
-                    health=entry.health,
-                    config=entry.config,
-                    libraries=entry.libraries,
-                    licences=entry.licences,
-                    collectors=dict(entry.collectors),
-                )
-                for name, entry in self._devices.items()
-            )
+            devices = tuple(self._view_of(name, entry) for name, entry in self._devices.items())
             return FleetView(devices, dict(self._intervals), self._uplinks)
+
+    def device_view(self, name: str) -> tuple[DeviceView, frozenset[tuple[str, str]]] | None:
+        """One device's view and the fleet's uplinks, or None if it left the fleet."""
+        with self._lock:
+            entry = self._devices.get(name)
+            return None if entry is None else (self._view_of(name, entry), self._uplinks)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -39,6 +41,16 @@ DEFAULT_SNMP_CONCURRENCY = 32
 DEFAULT_SSH_CONCURRENCY = 8
 # A fallback session should not hold a poll for the inventory's full SSH timeout.
 CLI_FALLBACK_TIMEOUT_S = 10.0
+# A facts read that failed (no SSH, a box that prints no version) is tried again after 5 min,
+# doubling to 1 h: retrying on every poll cost an SSH login per device per interval (issue 10).
+FACTS_RETRY_FIRST_S = 300.0
+FACTS_RETRY_MAX_S = 3600.0
+
+
+@dataclasses.dataclass
+class _FactsRetry:
+    failures: int
+    next_try: float  # on the collector's clock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +71,11 @@ class HealthCollector:
         concurrency: int = DEFAULT_SNMP_CONCURRENCY,
         ssh_concurrency: int = DEFAULT_SSH_CONCURRENCY,
         use_cli: bool = True,
+        cli_for: Callable[[Device], bool] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``use_cli`` switches the SSH part off for every device, ``cli_for`` per device
+        (netmon.toml ``[collectors]``: ``health_cli`` off per vendor or device)."""
         self.client = client or SnmpClient()
         self.counters = counters or CounterTracker()
         self.reader = SnmpHealthReader(self.client, self.counters)
@@ -67,6 +83,9 @@ class HealthCollector:
         self._slots = asyncio.Semaphore(concurrency)
         self._ssh_slots = asyncio.Semaphore(ssh_concurrency)
         self._facts: dict[str, _Facts] = {}
+        self.cli_for = cli_for
+        self.clock = clock
+        self._facts_retry: dict[str, _FactsRetry] = {}
 
     async def collect(self, device: Device) -> HealthSnapshot:
         try:
@@ -80,7 +99,7 @@ class HealthCollector:
             snapshot = await self.reader.read(
                 device.name, device.vendor, device.model, target, plan
             )
-        if self.use_cli:
+        if self.use_cli and (self.cli_for is None or self.cli_for(device)):
             await self._use_cli(device, snapshot)
         if snapshot.identity.mismatch:
             log.warning(
@@ -97,7 +116,7 @@ class HealthCollector:
             and snapshot.uptime_seconds is not None
             and snapshot.uptime_seconds < known.uptime_seconds
         )
-        need_facts = known is None or rebooted
+        need_facts = (known is None or rebooted) and self._facts_due(device.name)
         need_environment = not snapshot.reachable or any(
             name in snapshot.unreadable for name in CLI_FILLABLE
         )
@@ -121,7 +140,10 @@ class HealthCollector:
             )
             if cli.rtt_seconds is not None:
                 snapshot.ssh_rtt_seconds = cli.rtt_seconds
-            if need_facts and "software_version" not in cli.errors:
+            if need_facts and "software_version" in cli.errors:
+                self._facts_failed(device.name)
+            elif need_facts:
+                self._facts_retry.pop(device.name, None)
                 known = _Facts(
                     cli.software_version,
                     model_mismatch(device.model, cli.model),
@@ -141,6 +163,20 @@ class HealthCollector:
                 self._facts[device.name] = dataclasses.replace(
                     known, uptime_seconds=snapshot.uptime_seconds
                 )
+
+    def _facts_due(self, device: str) -> bool:
+        retry = self._facts_retry.get(device)
+        return retry is None or self.clock() >= retry.next_try
+
+    def _facts_failed(self, device: str) -> None:
+        retry = self._facts_retry.get(device)
+        failures = 1 if retry is None else retry.failures + 1
+        pause = min(FACTS_RETRY_FIRST_S * 2 ** (failures - 1), FACTS_RETRY_MAX_S)
+        self._facts_retry[device] = _FactsRetry(failures, self.clock() + pause)
+        log.info(
+            "facts read failed; backing off",
+            extra={"device": device, "failures": failures, "retry_in_s": pause},
+        )
 
     async def collect_all(self, devices: list[Device]) -> list[HealthSnapshot]:
         """Every device at once (bounded by the semaphore); results in the devices' order."""

@@ -65,8 +65,11 @@ def collector_kinds(
     from collectors.signatures import SignatureCollector, staleness_rules
 
     recorder = Recorder(store) if store is not None else None
+    switches = settings.kinds
     health = HealthCollector(
-        concurrency=settings.snmp_concurrency, ssh_concurrency=settings.ssh_concurrency
+        concurrency=settings.snmp_concurrency,
+        ssh_concurrency=settings.ssh_concurrency,
+        cli_for=lambda device: switches.enabled("health_cli", device.name, device.vendor),
     )
     return [
         HealthKind(health, recorder),
@@ -92,6 +95,7 @@ def build_daemon(
 ) -> Daemon:
     from agent.daemon import Daemon, sync_store_devices
     from agent.reload import schedule_of
+    from agent.shard import make_shard
 
     schedule = schedule_of(settings)
     state.set_maintenance(settings.maintenance)
@@ -106,6 +110,8 @@ def build_daemon(
         state,
         schedule,
         reload_devices=reload_devices,
+        enabled=lambda kind, device: settings.kinds.enabled(kind, device.name, device.vendor),
+        shard=make_shard(settings.shard, settings.store_url),
         on_devices=sync_store_devices(store) if store is not None else None,
         write_queue=write_queue,
         housekeeping=store_retention(store, settings) if store is not None else None,
@@ -142,7 +148,7 @@ def store_retention(store: Store, settings: Settings) -> Callable[[], None]:
 def run_command(args: argparse.Namespace) -> int:
     from agent.daemon import Reloaded, configure_logging, sync_store_devices
     from agent.http_server import MetricsServer
-    from agent.metrics import build_registry
+    from agent.metrics import InterfaceSelection, build_registry
     from agent.reload import load_configuration, schedule_of, settings_changes, warn_unreadable
     from agent.self_metrics import register_self_metrics
     from agent.settings import settings_path
@@ -157,7 +163,8 @@ def run_command(args: argparse.Namespace) -> int:
     settings = current.settings
     store = open_store(settings.store_url)
     state = FleetState()
-    registry = build_registry(state)
+    interfaces = InterfaceSelection(settings.interfaces, settings.interface_names)
+    registry = build_registry(state, interfaces=interfaces)
     server = MetricsServer(registry, settings.listen_host, settings.listen_port, settings.web)
 
     def reload_configuration() -> Reloaded:

@@ -697,9 +697,10 @@ def record_licences(
 
 
 def _latest_per_key(
-    model: type[Sighting], key: InstrumentedAttribute[str]
+    model: type[Sighting], key: InstrumentedAttribute[str], device_id: int | None = None
 ) -> Select[tuple[Sighting]]:
-    """The newest row of ``model`` per (device, key), with its device loaded."""
+    """The newest row of ``model`` per (device, key), with its device loaded; with
+    ``device_id``, the ranking itself reads only that device's rows (O(1) in the fleet)."""
     rank = (
         func.row_number()
         .over(
@@ -708,7 +709,10 @@ def _latest_per_key(
         )
         .label("rank")
     )
-    ranked = select(model.id, rank).subquery()
+    ranked_rows = select(model.id, rank)
+    if device_id is not None:
+        ranked_rows = ranked_rows.where(model.device_id == device_id)
+    ranked = ranked_rows.subquery()
     return (
         select(model)
         .join(ranked, and_(ranked.c.id == model.id, ranked.c.rank == 1))
@@ -720,9 +724,8 @@ def latest_signature_versions(
     session: Session, device: DeviceRef | None = None
 ) -> list[SignatureVersion]:
     """The current version of every library, per device (or of one device)."""
-    query = _latest_per_key(SignatureVersion, SignatureVersion.library)
-    if device is not None:
-        query = query.where(SignatureVersion.device_id == get_device(session, device).id)
+    device_id = None if device is None else get_device(session, device).id
+    query = _latest_per_key(SignatureVersion, SignatureVersion.library, device_id)
     query = query.join(Device, SignatureVersion.device_id == Device.id).order_by(
         Device.name, SignatureVersion.library
     )
@@ -744,10 +747,13 @@ def signature_history(
     return list(session.scalars(query))
 
 
-def current_licences(session: Session, expiring_before: dt.date | None = None) -> list[Licence]:
-    """The latest licence row per device and feature; with ``expiring_before``, only those
-    that expire before that date."""
-    query = _latest_per_key(Licence, Licence.feature)
+def current_licences(
+    session: Session, expiring_before: dt.date | None = None, device: DeviceRef | None = None
+) -> list[Licence]:
+    """The latest licence row per device and feature (or of one device); with
+    ``expiring_before``, only those that expire before that date."""
+    device_id = None if device is None else get_device(session, device).id
+    query = _latest_per_key(Licence, Licence.feature, device_id)
     if expiring_before is not None:
         query = query.where(Licence.expires_on < expiring_before)
     query = query.join(Device, Licence.device_id == Device.id).order_by(

@@ -1,0 +1,399 @@
+"""The daemon at N simulated switches on loopback, beside snmp_exporter (issue 10).
+
+Not a test: it measures and prints. What it does:
+
+1. Turns the lab's 54-port H3C recording (agent/lab/recordings/ls-5560-54c-ei.snmprec) into
+   net-snmp ``override`` lines and starts ``--agents`` ``snmpd`` processes, each listening on
+   N / agents loopback addresses (127.60.x.y, one UDP port): every address is one switch.
+   net-snmp has no Counter64 override, so 64-bit counters are served as Counter32.
+2. Writes an inventory of N such switches and a netmon.toml (health only: the SSH kinds are
+   switched off with ``[collectors]``; ``--interfaces`` chooses the exported interface series),
+   creates a fresh SQLite store and starts ``netmon run``.
+3. Scrapes its /metrics every 15 s like Prometheus (wall time and size of each answer).
+4. Starts Debian's ``prometheus-snmp-exporter`` walking the same tables (ifTable, ifXTable and
+   the entity columns netmon's H3C profile reads) and scrapes every switch through it once per
+   interval, spread over the interval, as Prometheus would.
+5. After ``--minutes``, prints for each: health polls done in the measured window against the
+   polls due (N x window / interval; a run skipped because the previous one still ran, or
+   started late past the window, is missing), CPU seconds per poll, RSS, and the /metrics
+   scrape time and size. The first interval is warm-up (first runs are spread over it).
+
+    python3 benchmarks/scale.py --devices 200 --minutes 2            # a smoke run
+    python3 benchmarks/scale.py --devices 5000 --minutes 10 --agents 20 --interfaces uplinks
+
+Needs the Debian packages snmpd and prometheus-snmp-exporter (scripts/test installs them).
+Every address is in 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDING = ROOT / "agent" / "lab" / "recordings" / "ls-5560-54c-ei.snmprec"
+COMMUNITY = "scalebench"
+SNMP_PORT = 16161
+HEALTH_INTERVAL = 60
+SCRAPE_EVERY = 15.0
+# snmpd override types by snmprec type code (RFC 1902 types as snmprec numbers them).
+OVERRIDE_TYPES = {
+    "2": "integer",
+    "4": "octet_str",
+    "4x": "octet_str",
+    "6": "object_id",
+    "65": "counter",
+    "66": "unsigned",
+    "67": "timeticks",
+    "70": "counter",
+}
+WALKS = (
+    "1.3.6.1.2.1.2.2.1",  # ifTable
+    "1.3.6.1.2.1.31.1.1.1",  # ifXTable
+    "1.3.6.1.2.1.47.1.1.1.1.5",  # entPhysicalClass
+    "1.3.6.1.2.1.47.1.1.1.1.7",  # entPhysicalName
+    "1.3.6.1.4.1.25506.2.6.1.1.1.1.6",  # hh3cEntityExtCpuUsage
+    "1.3.6.1.4.1.25506.2.6.1.1.1.1.8",  # hh3cEntityExtMemUsage
+    "1.3.6.1.4.1.25506.2.6.1.1.1.1.12",  # hh3cEntityExtTemperature
+    "1.3.6.1.4.1.25506.2.6.1.1.1.1.19",  # hh3cEntityExtErrorStatus
+)
+GETS = ("1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0")
+
+
+def address(index: int) -> str:
+    return f"127.60.{index // 250}.{index % 250 + 1}"
+
+
+def override_lines() -> list[str]:
+    lines = []
+    for raw in RECORDING.read_text().splitlines():
+        if not raw or raw.startswith("#"):
+            continue
+        oid, kind, value = raw.split("|", 2)
+        if kind not in OVERRIDE_TYPES:
+            continue
+        if kind == "4x":
+            value = "0x" + value if value else '""'
+        elif kind == "4":
+            value = '"' + value.replace('"', "'") + '"'
+        elif kind in ("65", "70"):
+            value = str(int(value) % 2**32)
+        lines.append(f"override .{oid} {OVERRIDE_TYPES[kind]} {value}")
+    return lines
+
+
+def need(tool: str) -> str:
+    found = shutil.which(tool) or (
+        f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None
+    )
+    if not found:
+        raise SystemExit(f"{tool} is not installed: bash scripts/test installs it")
+    return found
+
+
+@contextlib.contextmanager
+def started(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS now, peak RSS) in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def wait_for(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} never answered")
+
+
+class Scraper(threading.Thread):
+    """GET /metrics every 15 s; keeps (seconds, bytes) per scrape."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.results: list[tuple[float, int]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            began = time.monotonic()
+            try:
+                size = len(urllib.request.urlopen(self.url, timeout=60).read())
+                self.results.append((time.monotonic() - began, size))
+            except OSError as error:
+                print(f"  scrape failed: {error}", flush=True)
+            self.stop.wait(max(0.0, SCRAPE_EVERY - (time.monotonic() - began)))
+
+
+def exporter_config(path: Path) -> None:
+    lines = ["h3c_scale:", "  walk:"]
+    lines += [f"  - {oid}" for oid in WALKS]
+    lines += ["  get:"] + [f"  - {oid}" for oid in GETS]
+    lines += [
+        "  version: 2",
+        "  max_repetitions: 25",
+        "  retries: 1",
+        "  timeout: 5s",
+        "  auth:",
+        f"    community: {COMMUNITY}",
+        "  metrics:",
+        "  - name: ifHCInOctets",
+        "    oid: 1.3.6.1.2.1.31.1.1.1.6",
+        "    type: counter",
+        "    indexes:",
+        "    - labelname: ifIndex",
+        "      type: gauge",
+        "  - name: ifOperStatus",
+        "    oid: 1.3.6.1.2.1.2.2.1.8",
+        "    type: gauge",
+        "    indexes:",
+        "    - labelname: ifIndex",
+        "      type: gauge",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def exporter_load(
+    port: int, count: int, seconds: float, stop: threading.Event, durations: list[float]
+) -> None:
+    """Every switch scraped once per interval through the exporter, spread like Prometheus;
+    each finished scrape's duration is appended to ``durations`` as it lands."""
+    gap = HEALTH_INTERVAL / count
+
+    def one(index: int) -> None:
+        url = f"http://127.0.0.1:{port}/snmp?module=h3c_scale&target={address(index)}:{SNMP_PORT}"
+        began = time.monotonic()
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=30).read()
+            durations.append(time.monotonic() - began)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+        began = time.monotonic()
+        step = 0
+        while not stop.is_set() and time.monotonic() - began < seconds:
+            pool.submit(one, step % count)
+            step += 1
+            stop.wait(max(0.0, began + step * gap - time.monotonic()))
+
+
+def health_runs(db: Path, since: float) -> dict[str, int]:
+    """device -> health runs started after ``since`` (epoch seconds)."""
+    import datetime as dt
+
+    start = dt.datetime.fromtimestamp(since, dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT d.name, count(*) FROM collection_runs r JOIN devices d ON d.id = r.device_id "
+            "WHERE r.kind = 'health' AND r.started_at >= ? GROUP BY d.name",
+            (start,),
+        ).fetchall()
+    return {name: count for name, count in rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--agents", type=int, default=4, help="snmpd processes")
+    parser.add_argument("--interfaces", default="all", choices=["all", "uplinks", "none"])
+    parser.add_argument("--no-exporter", action="store_true")
+    args = parser.parse_args()
+    snmpd, exporter = need("snmpd"), need("prometheus-snmp-exporter")
+    count = args.devices
+    work = Path(tempfile.mkdtemp(prefix="netmon-scale-"))
+    conf = work / "snmpd.conf"
+    conf.write_text(
+        f"rocommunity {COMMUNITY} 127.0.0.0/8\ndontLogTCPWrappersConnects yes\n"
+        + "\n".join(override_lines())
+        + "\n"
+    )
+    env_snmpd = {**os.environ, "MIBS": "", "SNMP_PERSISTENT_DIR": str(work)}
+    per_agent = -(-count // args.agents)
+    inventory = [
+        '[defaults]\nsite = "bench"\n[defaults.snmp]\ncommunity = { env = "SCALE_COMMUNITY" }'
+    ]
+    inventory.append('[defaults.ssh]\nusername = "netmon"\npassword = { env = "SCALE_COMMUNITY" }')
+    for index in range(count):
+        inventory.append(
+            f'[[device]]\nname = "sw-{index:05d}"\nvendor = "h3c"\nmodel = "LS-5560-54C-EI"\n'
+            f'services = ["hardware"]\naddress = "{address(index)}"\n'
+            f"snmp = {{ port = {SNMP_PORT} }}\n"
+            'uplinks = ["GigabitEthernet1/0/47", "GigabitEthernet1/0/48"]'
+        )
+    (work / "inventory.toml").write_text("\n".join(inventory) + "\n")
+    metrics_port, exporter_port = 19464, 19116
+    (work / "netmon.toml").write_text(
+        f'inventory = "{work / "inventory.toml"}"\n'
+        f'[metrics]\nlisten = "127.0.0.1:{metrics_port}"\ninterfaces = "{args.interfaces}"\n'
+        f"[intervals]\nhealth = {HEALTH_INTERVAL}\nconfig = 86400\nsignatures = 86400\n"
+        "[scheduler]\njitter = 2\njob_timeout = 30\nsnmp_concurrency = 64\n"
+        '[collectors]\noff = ["health_cli", "config", "signatures"]\n'
+    )
+    db = work / "netmon.db"
+    env = {
+        **os.environ,
+        "NETMON_DB_URL": f"sqlite:///{db}",
+        "NETMON_STATE_DIR": str(work),
+        "SCALE_COMMUNITY": COMMUNITY,
+        "PYTHONPATH": str(ROOT),
+    }
+    exporter_conf = work / "snmp.yml"
+    exporter_config(exporter_conf)
+    print(
+        f"N={count} devices on {args.agents} snmpd processes, {args.minutes:g} min, "
+        f"interfaces={args.interfaces}, work dir {work}",
+        flush=True,
+    )
+    with contextlib.ExitStack() as stack:
+        agents = []
+        for agent in range(args.agents):
+            indexes = range(agent * per_agent, min(count, (agent + 1) * per_agent))
+            if not indexes:
+                break
+            endpoints = ",".join(f"udp:{address(i)}:{SNMP_PORT}" for i in indexes)
+            agents.append(
+                stack.enter_context(
+                    started(
+                        [snmpd, "-f", "-C", "-c", str(conf), "-I", "-smux", "-Ln", endpoints],
+                        work / f"snmpd-{agent}.log",
+                        env_snmpd,
+                    )
+                )
+            )
+        time.sleep(2)
+        subprocess.run(
+            [sys.executable, "-m", "agent.cli", "db", "upgrade"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        daemon = stack.enter_context(
+            started(
+                [sys.executable, "-m", "agent.cli", "run", "--config", str(work / "netmon.toml")],
+                work / "netmon.log",
+                env,
+            )
+        )
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+        wait_for(url, 120)
+        scraper = Scraper(url)
+        scraper.start()
+        stop = threading.Event()
+        exporter_durations: list[float] = []
+        exporter_proc = None
+        if not args.no_exporter:
+            exporter_proc = stack.enter_context(
+                started(
+                    [
+                        exporter,
+                        f"--config.file={exporter_conf}",
+                        f"--web.listen-address=127.0.0.1:{exporter_port}",
+                    ],
+                    work / "exporter.log",
+                )
+            )
+            wait_for(f"http://127.0.0.1:{exporter_port}/metrics", 30)
+        seconds = args.minutes * 60
+        # The first interval is warm-up (first runs spread over it): measure after it.
+        warmup = min(HEALTH_INTERVAL, seconds / 2)
+        load = None
+        if exporter_proc is not None:
+            load = threading.Thread(
+                target=exporter_load,
+                args=(exporter_port, count, seconds, stop, exporter_durations),
+                daemon=True,
+            )
+            load.start()
+        time.sleep(warmup)
+        window_start = time.time()
+        cpu0 = cpu_seconds(daemon.pid)
+        exp_cpu0 = cpu_seconds(exporter_proc.pid) if exporter_proc else 0.0
+        exp_done0 = len(exporter_durations)
+        time.sleep(seconds - warmup)
+        window = time.time() - window_start
+        cpu = cpu_seconds(daemon.pid) - cpu0
+        rss, peak = memory_mb(daemon.pid)
+        runs = health_runs(db, window_start)
+        stop.set()
+        scraper.stop.set()
+        scraper.join(timeout=60)  # no scrape in flight when the daemon is stopped
+        exp_cpu = (cpu_seconds(exporter_proc.pid) - exp_cpu0) if exporter_proc else 0.0
+        exp_rss = memory_mb(exporter_proc.pid)[0] if exporter_proc else 0.0
+        exp_done = len(exporter_durations) - exp_done0
+        if load is not None:
+            load.join(timeout=60)
+    due = count * window / HEALTH_INTERVAL  # one poll per device per interval
+    done = sum(runs.values())
+    scrapes = scraper.results
+    print(f"\nmeasured window {window:.0f} s (after {warmup:.0f} s warm-up)")
+    print(
+        f"netmon: {done} health polls of {due:.0f} due in the window: "
+        f"{100 * min(done, due) / due:.1f} % on time (a skipped or late run is a missing one)"
+    )
+    print(
+        f"netmon: CPU {cpu:.1f} s = {cpu / window:.2f} of a core; "
+        f"{1000 * cpu / max(done, 1):.1f} ms CPU per poll (incl. store writes and scrapes)"
+    )
+    print(f"netmon: RSS {rss:.0f} MB (peak {peak:.0f} MB)")
+    if scrapes:
+        times = sorted(t for t, _ in scrapes)
+        print(
+            f"netmon /metrics: {len(scrapes)} scrapes, median {times[len(times) // 2]:.3f} s, "
+            f"max {times[-1]:.3f} s, size {scrapes[-1][1] / 1e6:.2f} MB"
+        )
+    if exporter_proc is not None:
+        print(
+            f"snmp_exporter: {exp_done} scrapes in the window, CPU {exp_cpu:.1f} s = "
+            f"{1000 * exp_cpu / max(exp_done, 1):.1f} ms per scrape, RSS {exp_rss:.0f} MB"
+        )
+        if done and exp_done:
+            print(
+                f"ratio netmon CPU per poll / exporter CPU per scrape: "
+                f"{(cpu / done) / (exp_cpu / exp_done):.2f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
