@@ -127,17 +127,7 @@ def test_the_index_names_every_page() -> None:
         assert f"sources/{page.name}" in index, f"docs/sources.md does not link {page.name}"
 
 
-# Groups other engineers convert on their own branches (issue 11): expected to fail here
-# until those branches are merged; the integrator removes the marks.
-NOT_YET_CONVERTED = pytest.mark.xfail(
-    strict=False, reason="converted on the h1-snmp / h2-config branches"
-)
-GROUPS = [
-    "appliance-facts",
-    "switch-recognition",
-    pytest.param("switch-health", marks=NOT_YET_CONVERTED),
-    pytest.param("cli", marks=NOT_YET_CONVERTED),
-]
+GROUPS = ["appliance-facts", "switch-recognition", "switch-health", "cli"]
 
 
 @pytest.mark.parametrize("group", GROUPS)
