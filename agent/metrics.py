@@ -564,12 +564,20 @@ class FleetCollector(Collector):
     ) -> None:
         # Every (collector, reason) of the configured kinds exists at 0 from the first scrape,
         # so that increase() sees a device's first error (Prometheus' instrumentation advice).
-        errors = out.counter(
-            "netmon_collector_errors",
-            "failed or partial runs by reason",
-            ["device", "collector", "reason"],
+        collectors = sorted(set(kinds) | set(device.collectors))
+        # No family at all without a collector: the incremental text leaves out empty
+        # families, and must stay byte-equal to prometheus_client's rendering.
+        errors = (
+            out.counter(
+                "netmon_collector_errors",
+                "failed or partial runs by reason",
+                ["device", "collector", "reason"],
+            )
+            if collectors
+            else None
         )
-        for collector in sorted(set(kinds) | set(device.collectors)):
+        for collector in collectors:
+            assert errors is not None
             run = device.collectors.get(collector)
             counts = dict(run.errors) if run is not None else {}
             for reason in dict.fromkeys([*ERROR_REASONS, *counts]):

@@ -151,6 +151,7 @@ class RetentionTable(_Table):
             raise ValueError(
                 "rollup_days must be at least raw_days: roll-ups are what remains of old polls"
             )
+        return self
 
 
 SWITCHABLE_KINDS: tuple[str, ...] = ("health_cli", "config", "signatures")
