@@ -11,6 +11,7 @@ after a restart, read back from those events) is a ``device-replaced`` warning.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -19,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.store import repository as repo
-from agent.store.engine import Store
-from agent.store.models import Event
+from agent.store.engine import Store, StoreError
+from agent.store.models import CollectionRun, Device, Event
 from collectors.base import HealthSnapshot
 
 log = logging.getLogger(__name__)
@@ -141,18 +142,85 @@ class HealthWrite:
 
 
 def write_health(session: Session, item: HealthWrite) -> None:
-    """Put one health run into ``session``; the caller's transaction commits it (alone, or
-    with a whole batch)."""
-    run = repo.start_run(session, item.device, "health", started_at=item.started_at)
-    repo.add_health_sample(session, run, item.reading, sampled_at=item.sampled_at)
-    repo.finish_run(session, run, item.status, error=item.error)
-    if item.mismatch is not None:
-        message, details = item.mismatch
-        repo.add_event(
-            session, "identity-mismatch", "warning", message, device=item.device, details=details
+    """Put one health run into ``session``; the caller's transaction commits it."""
+    write_health_batch(session, [item])
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredRun:
+    """A run row inserted with Core: what ``repo.add_health_samples`` needs of it."""
+
+    id: int
+    device_id: int
+    started_at: datetime
+
+
+def write_health_batch(session: Session, items: Sequence[HealthWrite]) -> None:
+    """Put many health runs into ``session`` with Core executemany: one query for the
+    devices' ids, one insert of the finished runs, one of the raw samples and one upsert per
+    roll-up table (``repo.add_health_samples``), whatever the number of items. The rare
+    identity and serial events go through the ORM, item by item. The caller's transaction
+    commits it all; a device the store does not know, or a status that is not a finished
+    one, fails the whole batch (the write-behind queue then writes its items one by one)."""
+    if not items:
+        return
+    names = sorted({item.device for item in items})
+    ids = {
+        name: device_id
+        for name, device_id in session.execute(
+            select(Device.name, Device.id).where(Device.name.in_(names))
         )
-    if item.serial:
-        _check_serial(session, item.device, item.serial)
+    }
+    for item in items:
+        if item.device not in ids:
+            raise StoreError(
+                f"device {item.device!r} is not in the store; the inventory was not synced"
+            )
+        if item.status not in repo.FINISHED_STATUSES:
+            raise ValueError(
+                f"run status {item.status!r} is not one of {', '.join(repo.FINISHED_STATUSES)}"
+            )
+    # One finishing time for the batch: the moment it is written, as ``finish_run`` does.
+    finished_at = repo.utcnow()
+    runs = CollectionRun.__table__
+    rows = [
+        {
+            "device_id": ids[item.device],
+            "kind": "health",
+            "started_at": item.started_at,
+            "finished_at": finished_at,
+            "status": item.status,
+            "error": item.error,
+            "duration_s": (finished_at - item.started_at).total_seconds(),
+        }
+        for item in items
+    ]
+    session.flush()  # anything the ORM holds goes first, so the batch sees a settled session
+    run_ids = session.scalars(
+        runs.insert().returning(runs.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    repo.add_health_samples(
+        session,
+        [
+            repo.HealthItem(
+                _StoredRun(run_id, row["device_id"], item.started_at), item.reading, item.sampled_at
+            )
+            for run_id, row, item in zip(run_ids, rows, items, strict=True)
+        ],
+    )
+    for item in items:
+        if item.mismatch is not None:
+            message, details = item.mismatch
+            repo.add_event(
+                session,
+                "identity-mismatch",
+                "warning",
+                message,
+                device=item.device,
+                details=details,
+            )
+        if item.serial:
+            _check_serial(session, item.device, item.serial)
 
 
 def _check_serial(session: Session, device: str, serial: str) -> None:
@@ -247,8 +315,8 @@ class Recorder:
 class HealthCodec:
     """``HealthWrite`` items for the daemon's write-behind queue (``agent.writer``)."""
 
-    def write(self, session: Session, item: HealthWrite) -> None:
-        write_health(session, item)
+    def write_batch(self, session: Session, items: Sequence[HealthWrite]) -> None:
+        write_health_batch(session, items)
 
     def encode(self, item: HealthWrite) -> dict[str, Any]:
         return item.to_json()

@@ -34,7 +34,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -70,7 +70,10 @@ Item = TypeVar("Item")
 class Codec(Protocol[Item]):
     """How the queue writes its items and keeps them on disk."""
 
-    def write(self, session: Session, item: Item) -> None: ...
+    def write_batch(self, session: Session, items: Sequence[Item]) -> None:
+        """Put ``items`` into ``session`` together (Core executemany, not a statement per
+        item); the queue's transaction commits them, or rolls them all back."""
+        ...
 
     def encode(self, item: Item) -> dict[str, Any]: ...
 
@@ -407,14 +410,12 @@ class WriteBehind(Generic[Item]):
                 self._reject(item, error)
         return True
 
-    def _transaction(self, batch: Iterable[Item]) -> int:
+    def _transaction(self, batch: Sequence[Item]) -> int:
         began = time.monotonic()
-        count = 0
+        count = len(batch)
         try:
             with self.store.session() as session:
-                for item in batch:
-                    self.codec.write(session, item)
-                    count += 1
+                self.codec.write_batch(session, batch)
         except Exception:
             with self._lock:
                 self.stats.failures += 1
