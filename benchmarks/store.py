@@ -241,6 +241,30 @@ def table_bytes(url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def relation_bytes(url: str) -> list[tuple[str, str, int]]:
+    """PostgreSQL: (relation, table it belongs to, bytes) for every table and index on its
+    own, largest first: where a poll's bytes go (heap or which index). Empty for SQLite
+    (``table_bytes`` counts its tables with their indexes)."""
+    if not url.startswith("postgresql"):
+        return []
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT c.relname, coalesce(t.relname, c.relname), pg_table_size(c.oid) "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+                    "LEFT JOIN pg_class t ON t.oid = i.indrelid "
+                    "WHERE c.relkind IN ('r', 'i') AND n.nspname = current_schema() "
+                    "ORDER BY 3 DESC"
+                )
+            )
+            return [(name, table, int(size)) for name, table, size in rows]
+    finally:
+        engine.dispose()
+
+
 def store_bytes(url: str) -> int:
     if url.startswith("sqlite"):
         path = Path(sa.make_url(url).database or "")
@@ -349,6 +373,12 @@ def main() -> None:
         tables = table_bytes(url)
         for name, bytes_ in sorted(tables.items(), key=lambda item: -item[1])[:12]:
             print(f"  {name:<28} {bytes_ / 2**20:9.1f} MiB")
+        relations = relation_bytes(url)
+        if relations:
+            print(f"  PostgreSQL relations (bytes per raw poll: {polls:,} polls kept):")
+        for name, table, bytes_ in relations[:14]:
+            per_poll = f"{bytes_ / polls:6.0f} B/poll" if table in RAW_TABLES else ""
+            print(f"    {name:<54} {bytes_ / 2**20:9.2f} MiB {per_poll}")
         raw = sum(tables.get(name, 0) for name in RAW_TABLES)
         rest = sum(tables.get(name, 0) for name in GROWING_TABLES)
         fixed = sum(tables.values()) - raw - rest

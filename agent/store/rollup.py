@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -357,10 +357,13 @@ class _Fold:
             ]
             table = InterfaceState.__table__
             # Through the ORM table's types, so Counter64 values are stored as such.
-            statement = _insert(session, table)
-            statement = statement.on_conflict_do_update(
-                index_elements=["device_id", "if_index"],
-                set_={column: statement.excluded[column] for column in _PORT_COLUMNS},
+            statement = _cached_upsert(
+                session,
+                table,
+                lambda insert: insert.on_conflict_do_update(
+                    index_elements=["device_id", "if_index"],
+                    set_={column: insert.excluded[column] for column in _PORT_COLUMNS},
+                ),
             )
             session.execute(statement, rows)
 
@@ -411,6 +414,20 @@ def _insert(session: Session, table: Table) -> Any:
     raise ValueError(f"the store supports SQLite and PostgreSQL, not {dialect}")
 
 
+# Upsert statements by (dialect, table): building one (its ``excluded`` columns and a CASE
+# per merged column) cost more CPU than executing it for a batch of one poll, and it is the
+# same statement every time (the rows are bound parameters).
+_UPSERTS: dict[tuple[str, Table], Any] = {}
+
+
+def _cached_upsert(session: Session, table: Table, build: Callable[[Any], Any]) -> Any:
+    key = (session.get_bind().dialect.name, table)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        statement = _UPSERTS[key] = build(_insert(session, table))
+    return statement
+
+
 def _merge(table: Table, excluded: Any, column: str, rule: str) -> Any:
     old, new = table.c[column], excluded[column]
     if rule == _ADD:
@@ -433,15 +450,18 @@ def _upsert_buckets(
     if not buckets:
         return
     rows = [dict(zip(keys, key, strict=True)) | bucket.row() for key, bucket in buckets.items()]
-    statement = _insert(session, table)
-    excluded = statement.excluded
-    values = {column: _merge(table, excluded, column, rule) for column, rule in rules.items()}
-    if "last_at" in table.c:
-        values["last_at"] = case(
-            (excluded["last_at"] > table.c["last_at"], excluded["last_at"]),
-            else_=table.c["last_at"],
-        )
-    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values), rows)
+
+    def build(statement: Any) -> Any:
+        excluded = statement.excluded
+        values = {column: _merge(table, excluded, column, rule) for column, rule in rules.items()}
+        if "last_at" in table.c:
+            values["last_at"] = case(
+                (excluded["last_at"] > table.c["last_at"], excluded["last_at"]),
+                else_=table.c["last_at"],
+            )
+        return statement.on_conflict_do_update(index_elements=list(keys), set_=values)
+
+    session.execute(_cached_upsert(session, table, build), rows)
 
 
 def _upsert_health(
