@@ -3,13 +3,15 @@ lost while the store cannot take it.
 
 A poll's result is handed to ``WriteBehind.submit`` (a lock and an append: the event loop
 never waits). A writer thread drains the queue every ``interval`` seconds (sooner when a batch
-is full) and writes each batch in one transaction. What cannot be written because the store is
-unavailable (PostgreSQL down, the SQLite file locked beyond the busy timeout, the disk full, the
-file removed or replaced) is spooled: one JSON file per batch in the spool directory (inside the
-state directory), written 0600 and fsync'd before it counts as kept. When the store takes
-writes again the spool is replayed oldest first, one transaction per file, and only then new
-batches; a file is deleted once its transaction has committed. "store unavailable" is logged
-once when an outage begins and "store back, N replayed" once when it ends.
+is full) and writes each batch in one transaction, through the codec's ``write_batch``
+(Core executemany: a statement per table, not per item). What cannot be written because the
+store is unavailable (PostgreSQL down, the SQLite file locked beyond the busy timeout, the
+disk full, the file removed or replaced) is spooled: one JSON file per batch in the spool
+directory (inside the state directory), written 0600 and fsync'd before it counts as kept.
+When the store takes writes again the spool is replayed oldest first, one transaction per
+file, and only then new batches; a file is deleted once its transaction has committed.
+"store unavailable" is logged once when an outage begins and "store back, N replayed" once
+when it ends.
 
 Bounds: at most ``max_memory_items`` wait in memory and ``max_spool_bytes`` on disk. Beyond
 either, the oldest items are dropped, counted (``netmon_store_writes_dropped_total``) and
