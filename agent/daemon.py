@@ -307,8 +307,10 @@ class Daemon:
 
         kinds = list(kinds)
         self.clock = clock
-        # Kinds with ``pending_write`` (health) hand their results to this queue instead of
-        # waiting for the writer thread: a poll never waits for the store (agent.writer).
+        # Kinds with ``pending_write`` (all of netmon's) hand their results to this queue
+        # instead of waiting for the writer thread: a poll never waits for the store, and a
+        # store outage keeps every result on disk (agent.writer). Without a queue (tests,
+        # tools) ``_record`` writes and keeps the newest result per device in memory.
         self.write_queue = write_queue
         # (kind, device) -> the newest result a store outage kept from being written.
         self._deferred: dict[tuple[str, str], tuple[CollectorKind, Any, dt.datetime]] = {}

@@ -124,57 +124,77 @@ def _changed_lines(diff: str) -> tuple[int, int, int]:
     return len(added), len(removed), len(secret_added & secret_removed)
 
 
+@dataclass(frozen=True)
+class ConfigRecorded:
+    """What ``write_config`` did: the version kept and the device's drift state after it."""
+
+    device: str
+    sequence: int
+    created: bool
+    drift: DriftState
+
+    def log(self) -> None:
+        log.info(
+            "configuration recorded",
+            extra={
+                "device": self.device,
+                "version": self.sequence,
+                "new_version": self.created,
+                "drift": self.drift.drift,
+            },
+        )
+
+
 def record_config(
     store: Store, snapshot: ConfigSnapshot, *, git_dir: Path | None = None
 ) -> DriftState:
     """Keep one fetched configuration; return the device's drift state afterwards."""
     with store.session() as session:
-        device = repo.get_device(session, snapshot.device)
-        before = drift_state(session, device)
-        run = repo.start_run(session, device, "config", started_at=snapshot.collected_at)
-        change = repo.add_config_version(
-            session, device, snapshot.text, collected_at=snapshot.collected_at
-        )
-        version = change.version
-        if change.created:
-            _change_events(session, device, version, snapshot)
-        after = drift_state(session, device)
-        if after.drift and not before.drift:
-            reference = _reference(session, device)
-            repo.add_event(
-                session,
-                "config-drift",
-                "warning",
-                f"{device.name}: configuration v{version.sequence} differs from "
-                + _reference_name(reference),
-                device=device,
-                details={"version": version.sequence, "reference": _seq(reference)},
-                occurred_at=snapshot.collected_at,
-            )
-        elif before.drift and not after.drift:
-            repo.add_event(
-                session,
-                "config-drift-cleared",
-                "info",
-                f"{device.name}: configuration is back to "
-                + _reference_name(_reference(session, device)),
-                device=device,
-                details={"version": version.sequence},
-                occurred_at=snapshot.collected_at,
-            )
-        repo.finish_run(session, run, "ok")
-    log.info(
-        "configuration recorded",
-        extra={
-            "device": snapshot.device,
-            "version": version.sequence,
-            "new_version": change.created,
-            "drift": after.drift,
-        },
-    )
+        recorded = write_config(session, snapshot)
+    recorded.log()
     if git_dir is not None:
         export_git(store, git_dir)
-    return after
+    return recorded.drift
+
+
+def write_config(session: Session, snapshot: ConfigSnapshot) -> ConfigRecorded:
+    """Put one fetched configuration into ``session`` (version, run, change and drift events);
+    the caller's transaction commits it (alone, or in the daemon's write queue's batch)."""
+    device = repo.get_device(session, snapshot.device)
+    before = drift_state(session, device)
+    run = repo.start_run(session, device, "config", started_at=snapshot.collected_at)
+    change = repo.add_config_version(
+        session, device, snapshot.text, collected_at=snapshot.collected_at
+    )
+    version = change.version
+    if change.created:
+        _change_events(session, device, version, snapshot)
+    after = drift_state(session, device)
+    if after.drift and not before.drift:
+        reference = _reference(session, device)
+        repo.add_event(
+            session,
+            "config-drift",
+            "warning",
+            f"{device.name}: configuration v{version.sequence} differs from "
+            + _reference_name(reference),
+            device=device,
+            details={"version": version.sequence, "reference": _seq(reference)},
+            occurred_at=snapshot.collected_at,
+        )
+    elif before.drift and not after.drift:
+        repo.add_event(
+            session,
+            "config-drift-cleared",
+            "info",
+            f"{device.name}: configuration is back to "
+            + _reference_name(_reference(session, device)),
+            device=device,
+            details={"version": version.sequence},
+            occurred_at=snapshot.collected_at,
+        )
+    repo.finish_run(session, run, "ok")
+    return ConfigRecorded(snapshot.device, version.sequence, change.created, after)
 
 
 def _seq(version: ConfigVersion | None) -> int | None:
@@ -227,8 +247,15 @@ def _change_events(
 def record_failure(store: Store, device: str, error: BaseException) -> None:
     """A failed fetch: a failed ``config`` run with the error; versions stay untouched."""
     with store.session() as session:
-        run = repo.start_run(session, device, "config")
-        repo.finish_run(session, run, "failed", error=str(error))
+        write_failure(session, device, str(error))
+
+
+def write_failure(
+    session: Session, device: str, error: str, started_at: datetime | None = None
+) -> None:
+    """``record_failure`` into the caller's transaction."""
+    run = repo.start_run(session, device, "config", started_at=started_at)
+    repo.finish_run(session, run, "failed", error=error)
 
 
 # --- approval, diff, history, status -------------------------------------------------------

@@ -23,6 +23,7 @@ from collectors.signatures.staleness import library_stale
 
 if TYPE_CHECKING:
     from agent.inventory import Device
+    from agent.kind_writes import ConfigWrite, SignatureWrite
     from agent.state import FleetState
     from agent.store import Store
     from collectors.config import ConfigCollector, ConfigSnapshot
@@ -100,6 +101,14 @@ class ConfigKind:
         drift = record_config(self.store, result, git_dir=self.git_dir)
         self.state.update_config(result.device, drift.drift, drift.last_change, drift.baseline_at)
 
+    def pending_write(
+        self, result: ConfigSnapshot | SshFailure, started_at: dt.datetime
+    ) -> ConfigWrite | None:
+        """The store write as a queue item (``agent.kind_writes``), or None without a store."""
+        from agent.kind_writes import ConfigWrite
+
+        return None if self.store is None else ConfigWrite(result, started_at)
+
 
 class SignaturesKind:
     """Signatures over SSH (``SignatureCollector``) into store and state, for ``agent.daemon``.
@@ -173,3 +182,11 @@ class SignaturesKind:
             for view in fleet_rows(session, self.rules, device=result.device):
                 libraries, licences = state_rows(view)
                 self.state.update_signatures(result.device, libraries, licences)
+
+    def pending_write(
+        self, result: SignatureSnapshot, started_at: dt.datetime
+    ) -> SignatureWrite | None:
+        """The store write as a queue item (``agent.kind_writes``), or None without a store."""
+        from agent.kind_writes import SignatureWrite
+
+        return None if self.store is None else SignatureWrite(result, started_at)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from agent.store import repository as repo
 from agent.store.engine import Store, StoreError
 from agent.store.models import CollectionRun, Device, Event
+from agent.writer import AfterCommit
 from collectors.base import HealthSnapshot
 
 log = logging.getLogger(__name__)
@@ -315,8 +316,9 @@ class Recorder:
 class HealthCodec:
     """``HealthWrite`` items for the daemon's write-behind queue (``agent.writer``)."""
 
-    def write_batch(self, session: Session, items: Sequence[HealthWrite]) -> None:
+    def write_batch(self, session: Session, items: Sequence[HealthWrite]) -> list[AfterCommit]:
         write_health_batch(session, items)
+        return []
 
     def encode(self, item: HealthWrite) -> dict[str, Any]:
         return item.to_json()

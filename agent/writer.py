@@ -69,12 +69,18 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.
 Item = TypeVar("Item")
 
 
+# What a codec's ``write`` may return: done after the transaction committed (a state update,
+# a git export), never before, so nothing outside the store shows an uncommitted write.
+AfterCommit = Callable[[], None]
+
+
 class Codec(Protocol[Item]):
     """How the queue writes its items and keeps them on disk."""
 
-    def write_batch(self, session: Session, items: Sequence[Item]) -> None:
+    def write_batch(self, session: Session, items: Sequence[Item]) -> list[AfterCommit]:
         """Put ``items`` into ``session`` together (Core executemany, not a statement per
-        item); the queue's transaction commits them, or rolls them all back."""
+        item); the queue's transaction commits them, or rolls them all back. Returns the
+        steps to run once it committed (state updates, a git export), in item order."""
         ...
 
     def encode(self, item: Item) -> dict[str, Any]: ...
@@ -417,7 +423,7 @@ class WriteBehind(Generic[Item]):
         count = len(batch)
         try:
             with self.store.session() as session:
-                self.codec.write_batch(session, batch)
+                after_commit = self.codec.write_batch(session, batch)
         except Exception:
             with self._lock:
                 self.stats.failures += 1
@@ -426,6 +432,11 @@ class WriteBehind(Generic[Item]):
         with self._lock:
             self.stats.written += count
             self.stats.observe(time.monotonic() - began)
+        for action in after_commit:
+            try:
+                action()
+            except Exception as error:  # written and committed: only the follow-up failed
+                log.error("after-write step failed", extra={"error": _cause(error)})
         return count
 
     def _reject(self, item: Item, error: BaseException) -> None:
@@ -652,7 +663,7 @@ class StoreWriterCollector:
         )
         yield CounterMetricFamily(
             "netmon_store_writes_queued",
-            "Items handed to the writer (one per health run) since the daemon started",
+            "Items handed to the writer (one per health, configuration or signature run)",
             value=queued,
         )
         yield CounterMetricFamily(
@@ -673,3 +684,56 @@ class StoreWriterCollector:
             "Items the store refused for themselves (constraint, unbindable value); logged",
             value=rejected,
         )
+
+
+class KindCodec:
+    """One queue for items of several kinds (health samples, configurations, signature
+    readings): each is kept on disk under its kind's name, so a spool file may hold any mix
+    and replays in the order it was collected. An item without a name (spooled before the
+    queue took more than health) is decoded by the ``default`` kind's codec."""
+
+    def __init__(self, codecs: dict[str, tuple[type, Codec[Any]]], default: str) -> None:
+        if default not in codecs:
+            raise ValueError(f"default kind {default!r} has no codec")
+        self.codecs = codecs
+        self.default = default
+        self._by_type = {item_type: name for name, (item_type, _) in codecs.items()}
+
+    def _kind(self, item: Any) -> tuple[str, Codec[Any]]:
+        name = self._by_type.get(type(item))
+        if name is None:
+            raise TypeError(f"the write queue has no codec for {type(item).__name__}")
+        return name, self.codecs[name][1]
+
+    def write_batch(self, session: Session, items: Sequence[Any]) -> list[AfterCommit]:
+        # Consecutive items of one kind go to their codec together (health samples keep
+        # their executemany); the order of kinds is kept, as collected.
+        after_commit: list[AfterCommit] = []
+        run: list[Any] = []
+        run_codec: Codec[Any] | None = None
+        for item in items:
+            codec = self._kind(item)[1]
+            if codec is not run_codec and run:
+                assert run_codec is not None
+                after_commit.extend(run_codec.write_batch(session, run))
+                run = []
+            run_codec = codec
+            run.append(item)
+        if run and run_codec is not None:
+            after_commit.extend(run_codec.write_batch(session, run))
+        return after_commit
+
+    def encode(self, item: Any) -> dict[str, Any]:
+        name, codec = self._kind(item)
+        return {"kind": name, "item": codec.encode(item)}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        if "kind" not in data:
+            return self.codecs[self.default][1].decode(data)
+        name = data["kind"]
+        if name not in self.codecs:
+            raise ValueError(f"spooled item of unknown kind {name!r}")
+        return self.codecs[name][1].decode(data["item"])
+
+    def describe(self, item: Any) -> str:
+        return self._kind(item)[1].describe(item)

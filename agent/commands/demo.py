@@ -79,7 +79,7 @@ def _running_lab(lab_dir: Path) -> bool:
 
 def demo_command(args: argparse.Namespace) -> int:
     from agent.commands.run import build_daemon
-    from agent.daemon import configure_logging
+    from agent.daemon import configure_logging, sync_store_devices
     from agent.http_server import MetricsServer
     from agent.inventory import default_inventory_path, load_inventory
     from agent.lab.lab import DEFAULT_SNMP_PORT, DEFAULT_SSH_PORT, Lab, default_lab_dir
@@ -90,6 +90,7 @@ def demo_command(args: argparse.Namespace) -> int:
     from agent.state import FleetState
     from agent.store import default_state_dir, open_store
     from agent.store.schema import upgrade
+    from agent.writer import StoreWriterCollector
 
     # Human-readable instructions go to stdout; the daemon's JSON log (warnings and worse,
     # e.g. a device that stopped answering) to stderr.
@@ -162,7 +163,16 @@ def demo_command(args: argparse.Namespace) -> int:
         def reload_devices() -> list:
             return lab.lab_inventory_devices(load_inventory(inventory_path))
 
-        daemon = build_daemon(settings, devices, state, store, reload_devices)
+        # The same write path as `netmon run`: one queue for every kind, spooled in the
+        # demo's state directory while its store cannot take writes.
+        daemon = build_daemon(
+            settings, devices, state, store, reload_devices, spool_dir=state_dir / "spool"
+        )
+        write_queue = daemon.write_queue
+        assert write_queue is not None  # a store and a spool directory were given
+        registry.register(StoreWriterCollector(write_queue))
+        sync_devices = sync_store_devices(store)
+        write_queue.on_new_file = lambda: sync_devices(list(daemon.devices.values()))
         register_self_metrics(registry, daemon.accounting, state)
         server.start()
         asyncio.run(

@@ -91,8 +91,10 @@ def build_daemon(
     state: FleetState,
     store: Store | None,
     reload_devices: DeviceSource | None,
-    write_queue: WriteBehind[Any] | None = None,
+    spool_dir: Path | None = None,
 ) -> Daemon:
+    """The daemon for ``settings``; with a store and ``spool_dir``, every run's result goes
+    through one write-behind queue spooling there (``daemon.write_queue``; agent.writer)."""
     from agent.daemon import Daemon, sync_store_devices
     from agent.reload import schedule_of
     from agent.shard import make_shard
@@ -104,8 +106,12 @@ def build_daemon(
         log.warning(
             "maintenance names devices the inventory does not have", extra={"devices": unknown}
         )
+    kinds = collector_kinds(settings, store, state)
+    write_queue = (
+        None if store is None or spool_dir is None else results_write_queue(store, kinds, spool_dir)
+    )
     return Daemon(
-        collector_kinds(settings, store, state),
+        kinds,
         devices,
         state,
         schedule,
@@ -118,15 +124,25 @@ def build_daemon(
     )
 
 
-def health_write_queue(store: Store) -> WriteBehind[Any]:
-    """The daemon's write-behind queue for health samples, spooling into the state
-    directory (agent.writer)."""
-    from agent.recorder import HealthCodec
-    from agent.store.engine import default_state_dir, sqlite_file
-    from agent.writer import WriteBehind
+def results_write_queue(
+    store: Store, kinds: Sequence[CollectorKind], spool_dir: Path
+) -> WriteBehind[Any]:
+    """The daemon's write-behind queue for the results of every kind (health samples,
+    configurations, signature readings), spooling into ``spool_dir`` (agent.writer)."""
+    from agent.kind_writes import ConfigCodec, ConfigWrite, SignatureCodec, SignatureWrite
+    from agent.kinds import ConfigKind, SignaturesKind
+    from agent.recorder import HealthCodec, HealthWrite
+    from agent.store.engine import sqlite_file
+    from agent.writer import Codec, KindCodec, WriteBehind
 
+    codecs: dict[str, tuple[type, Codec[Any]]] = {"health": (HealthWrite, HealthCodec())}
+    for kind in kinds:
+        if isinstance(kind, ConfigKind):
+            codecs["config"] = (ConfigWrite, ConfigCodec(kind))
+        elif isinstance(kind, SignaturesKind):
+            codecs["signatures"] = (SignatureWrite, SignatureCodec(kind))
     return WriteBehind(
-        store, HealthCodec(), default_state_dir() / "spool", sqlite_file=sqlite_file(store.url)
+        store, KindCodec(codecs, default="health"), spool_dir, sqlite_file=sqlite_file(store.url)
     )
 
 
@@ -153,7 +169,7 @@ def run_command(args: argparse.Namespace) -> int:
     from agent.self_metrics import register_self_metrics
     from agent.settings import settings_path
     from agent.state import FleetState
-    from agent.store import open_store
+    from agent.store import default_state_dir, open_store
     from agent.writer import StoreWriterCollector
 
     configure_logging(getattr(logging, args.log_level.upper()))
@@ -175,11 +191,17 @@ def run_command(args: argparse.Namespace) -> int:
         current = new
         return Reloaded(new.devices, schedule_of(new.settings), new.settings.maintenance, changes)
 
-    write_queue = health_write_queue(store)
-    registry.register(StoreWriterCollector(write_queue))
     daemon = build_daemon(
-        settings, current.devices, state, store, reload_configuration, write_queue=write_queue
+        settings,
+        current.devices,
+        state,
+        store,
+        reload_configuration,
+        spool_dir=default_state_dir() / "spool",
     )
+    write_queue = daemon.write_queue
+    assert write_queue is not None  # a store and a spool directory were given
+    registry.register(StoreWriterCollector(write_queue))
     sync_devices = sync_store_devices(store)
     write_queue.on_new_file = lambda: sync_devices(list(daemon.devices.values()))
     register_self_metrics(registry, daemon.accounting, state)

@@ -3,9 +3,10 @@ loopback): SQLite locked by another writer beyond the busy timeout, an operator'
 while the daemon writes, the disk full (a small tmpfs), the database file deleted, PostgreSQL
 stopped and started (a throwaway cluster of our own, never the shared one).
 
-For each case: every device keeps its schedule (no gap in its stored samples), no sample
+For each case: every device keeps its schedule (no gap in its stored samples), no result
 collected during the fault is lost once the store is back (the daemon's own account, queued
-= written, checked against rows counted in the database), a message names the cause, no
+= written, checked against the runs counted in the database: health samples, configurations
+and signature readings go through one queue, one run each), a message names the cause, no
 traceback reaches the log, and the process stays under RSS_BOUND_MB and THREADS_BOUND.
 Intervals are short (health every 2 s) so that each case takes well under a minute.
 """
@@ -106,7 +107,7 @@ def free_port() -> int:
 def start_daemon(lab: Lab, tmp_path: Path) -> Iterator[object]:
     started: list[Daemon] = []
 
-    def start(store_url: str) -> Daemon:
+    def start(store_url: str, signatures_interval: float = 600) -> Daemon:
         credentials = tmp_path / "credentials"
         credentials.mkdir(exist_ok=True)
         for name, value in {
@@ -123,7 +124,8 @@ def start_daemon(lab: Lab, tmp_path: Path) -> Iterator[object]:
         config.write_text(
             f'inventory = "{inventory}"\nstore_url = "{store_url}"\n'
             f'[metrics]\nlisten = "127.0.0.1:{port}"\n'
-            f"[intervals]\nhealth = {HEALTH_INTERVAL:g}\nconfig = 3\nsignatures = 600\n"
+            f"[intervals]\nhealth = {HEALTH_INTERVAL:g}\nconfig = 3\n"
+            f"signatures = {signatures_interval:g}\n"
             "[scheduler]\njitter = 0.2\njob_timeout = 20\n"
         )
         env = {
@@ -200,6 +202,25 @@ def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
+def runs_by_kind(url: str, since: dt.datetime | None = None) -> dict[str, list[dt.datetime]]:
+    """Start times of the stored runs (one per item the daemon queued) by kind."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT kind, started_at FROM collection_runs ORDER BY started_at")
+            ).all()
+    finally:
+        engine.dispose()
+    result: dict[str, list[dt.datetime]] = defaultdict(list)
+    for kind, started_at in rows:
+        moment = started_at if isinstance(started_at, dt.datetime) else _parse(started_at)
+        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+        if since is None or moment >= since:
+            result[kind].append(moment)
+    return result
+
+
 def check_survived(
     daemon: Daemon,
     url: str,
@@ -221,8 +242,11 @@ def check_survived(
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
         assert max(gaps, default=0) <= MAX_GAP_S, f"{name}: a gap of {max(gaps):.1f} s"
     if compare_counts:
-        total = sum(len(times) for times in stored.values())
+        runs = runs_by_kind(url, since)
+        total = sum(len(times) for times in runs.values())
         assert total == account["queued"] == account["written"], (total, account)
+        # Every health run of the daemon stores a sample with it.
+        assert len(runs["health"]) == sum(len(times) for times in stored.values())
     lines = daemon.log_lines()
     assert not [line for line in lines if "traceback" in line or line.get("unparsed")], [
         line for line in lines if "traceback" in line or line.get("unparsed")
@@ -263,12 +287,15 @@ def hold_sqlite_lock(database: Path, seconds: float) -> subprocess.Popen[str]:
 def test_sqlite_locked_beyond_the_busy_timeout(start_daemon: object, tmp_path: Path) -> None:
     database = tmp_path / "netmon.db"
     url = f"sqlite:///{database}"
-    daemon = start_daemon(url)  # type: ignore[operator]
+    # Signatures every 4 s (not the default hours) so that some are read during the outage.
+    daemon = start_daemon(url, signatures_interval=4)  # type: ignore[operator]
     # 14 s: longer than the 10 s busy timeout, so the daemon's writer has to give up and spool.
+    locked_at = dt.datetime.now(dt.UTC)
     holder = hold_sqlite_lock(database, 14)
     daemon.wait_for(lambda: daemon.metric("netmon_store_available") == 0, "the outage is seen")
     assert daemon.metric("netmon_store_writes_pending") > 0
     holder.wait(timeout=30)
+    unlocked_at = dt.datetime.now(dt.UTC)
     daemon.wait_for(
         lambda: (
             daemon.metric("netmon_store_available") == 1
@@ -277,6 +304,15 @@ def test_sqlite_locked_beyond_the_busy_timeout(start_daemon: object, tmp_path: P
         "the spool is replayed",
     )
     check_survived(daemon, url, "database is locked")
+    # Configuration fetches and signature reads of the outage were kept and stored after it
+    # (check_survived counted every run against the daemon's account).
+    during = {
+        kind: [t for t in times if locked_at <= t <= unlocked_at]
+        for kind, times in runs_by_kind(url).items()
+    }
+    assert during.get("config") and during.get("signatures"), {
+        kind: len(times) for kind, times in during.items()
+    }
 
 
 def test_cli_writes_and_the_daemon_coexist(start_daemon: object, tmp_path: Path) -> None:
@@ -297,9 +333,10 @@ def test_cli_writes_and_the_daemon_coexist(start_daemon: object, tmp_path: Path)
     rss_mb, threads = daemon.resources()
     account = daemon.stop()
     assert account["dropped"] == 0 and account["rejected"] == 0 and account["pending"] == 0
-    stored = samples_by_device(url)
-    total = sum(len(t) for t in stored.values())
+    runs = runs_by_kind(url)
+    total = sum(len(t) for t in runs.values())
     assert total == account["queued"] + polls and account["queued"] == account["written"]
+    assert len(runs["health"]) == sum(len(t) for t in samples_by_device(url).values())
     # The store never failed the daemon (a device's own SSH hiccup under load is not asserted).
     failed = [
         line
