@@ -133,3 +133,53 @@ def backend_url(backend: str, directory: Path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+# --- the same history as Prometheus would scrape it -----------------------------------------
+
+SCRAPE = dt.timedelta(seconds=15)
+SCRAPES = int((GENERATED_AT - ORIGIN) / SCRAPE)  # the last scrape is at GENERATED_AT
+
+
+def _run_length(values: list[int]) -> str:
+    """promtool's expanding notation: ``vxN`` is N+1 samples of v."""
+    parts: list[str] = []
+    start = 0
+    for index in range(1, len(values) + 1):
+        if index == len(values) or values[index] != values[start]:
+            count = index - start
+            parts.append(f"{values[start]}" if count == 1 else f"{values[start]}x{count - 1}")
+            start = index
+    return " ".join(parts)
+
+
+def up_at(device: str, moment: dt.datetime) -> int:
+    """netmon_device_up as the daemon exports it: the newest poll made by ``moment`` (a poll
+    netmon never made leaves the gauge as it was)."""
+    value = 1
+    for index in range(POLLS):
+        if poll_time(index) > moment:
+            break
+        made = answered(device, index)
+        if made is not None:
+            value = 1 if made else 0
+    return value
+
+
+def promtool_series() -> dict[str, str]:
+    """Every series at a 15 s scrape from ORIGIN (promtool's time 0) to GENERATED_AT."""
+    moments = [ORIGIN + n * SCRAPE for n in range(SCRAPES + 1)]
+    series: dict[str, str] = {}
+    for box in DEVICES:
+        info = (
+            f'netmon_device_info{{device="{box.name}",vendor="{box.vendor}",model="{box.model}",'
+            f'kind="{box.kind}",site="{box.site}",software_version="V1.0",address="127.0.0.1"}}'
+        )
+        series[info] = f"1x{SCRAPES}"
+        in_window = [
+            1 if box.name == "fw-b" and WINDOW[0] <= moment < WINDOW[1] else 0 for moment in moments
+        ]
+        series[f'netmon_device_maintenance{{device="{box.name}"}}'] = _run_length(in_window)
+        up = [up_at(box.name, moment) for moment in moments]
+        series[f'netmon_device_up{{device="{box.name}"}}'] = _run_length(up)
+    return series
