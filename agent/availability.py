@@ -445,3 +445,27 @@ def record_daemon_downtime(
         extra={"from": last.isoformat(), "to": now.isoformat(), "reason": "not_running"},
     )
     return GapRow(None, last, now, "not_running")
+
+
+class DaemonAccounting:
+    """What the daemon tells the store about availability, each call in its own transaction
+    (called in the daemon's writer thread): which devices are in a window now, that it started
+    (the time since the last stored poll is netmon's downtime), and polls its overload lost."""
+
+    # A restart's usual pause, and a poll's own spread, are not downtime.
+    RESTART_TOLERANCE = dt.timedelta(minutes=2)
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+
+    def maintenance_now(self) -> frozenset[str]:
+        with self.store.session(read_only=True) as session:  # type: ignore[attr-defined]
+            return devices_in_maintenance(session, dt.datetime.now(dt.UTC))
+
+    def daemon_started(self) -> None:
+        with self.store.session() as session:  # type: ignore[attr-defined]
+            record_daemon_downtime(session, dt.datetime.now(dt.UTC), self.RESTART_TOLERANCE)
+
+    def polls_lost(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+        with self.store.session() as session:  # type: ignore[attr-defined]
+            record_gap(session, device, start, end, "overload")

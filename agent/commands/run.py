@@ -93,6 +93,7 @@ def build_daemon(
     reload_devices: DeviceSource | None,
     write_queue: WriteBehind[Any] | None = None,
 ) -> Daemon:
+    from agent.availability import DaemonAccounting
     from agent.daemon import Daemon, sync_store_devices
     from agent.reload import schedule_of
     from agent.shard import make_shard
@@ -115,6 +116,8 @@ def build_daemon(
         on_devices=sync_store_devices(store) if store is not None else None,
         write_queue=write_queue,
         housekeeping=store_retention(store, settings) if store is not None else None,
+        availability=DaemonAccounting(store) if store is not None else None,
+        static_maintenance=settings.maintenance,
     )
 
 
