@@ -248,3 +248,22 @@ def test_promtool_fires_device_down_exactly_for_the_outages_the_documents_count(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("kind", "period"), [("monthly", MONTH), ("daily", DAY)])
+def test_reports_show_windows_and_netmon_downtime_where_outages_are(
+    history: Store, kind: str, period: object
+) -> None:
+    from agent.reports.build import build_document
+    from agent.reports.render_md import render_markdown
+    from agent.reports.settings import ReportSettings
+
+    data = read(history, period)
+    document = build_document(
+        kind, data, "zh", ReportSettings(agency="测试机关", contractor="承包商")
+    )
+    text, _ = render_markdown(document, "x")
+    assert "维护窗口与监控系统自身中断" in text
+    assert "更换电源模块" in text and "二线组" in text
+    assert "监控负载过高，采集被跳过或延迟" in text
+    assert "可用率 = 1 - 中断时长 / 监控时长" in text
