@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agent.commands.run",
     "agent.commands.demo",
     "agent.commands.signatures",
+    "agent.commands.maintenance",
 )
 
 

@@ -284,6 +284,10 @@ class Reloaded:
 DeviceSource = Callable[[], "Sequence[Device] | Reloaded"]
 
 
+# netmon_device_maintenance follows the store's windows within this many seconds.
+MAINTENANCE_CHECK_S = 60.0
+
+
 class Daemon:
     def __init__(
         self,
@@ -302,6 +306,8 @@ class Daemon:
         housekeeping_interval: float = 3600.0,
         enabled: Callable[[str, Device], bool] | None = None,
         shard: Any = None,
+        availability: Any = None,
+        static_maintenance: Iterable[str] = (),
     ) -> None:
         from agent.self_metrics import JobAccounting
 
@@ -325,6 +331,11 @@ class Daemon:
         self.kinds = {kind.kind: kind for kind in kinds}
         self.state = state
         self.schedule = schedule
+        # agent.availability.DaemonAccounting (None without a store): maintenance windows
+        # checked every minute, netmon's downtime and polls lost to overload recorded.
+        self.availability = availability
+        self.static_maintenance = frozenset(static_maintenance)
+        self._window_maintenance: frozenset[str] = frozenset()
         self.reload_devices = reload_devices
         self.on_devices = on_devices
         self.notifier = notifier or SystemdNotifier()
@@ -374,7 +385,20 @@ class Daemon:
                 # The first pass soon after start, once the first polls are in.
                 next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
             )
+        if self.availability is not None:
+            from apscheduler.triggers.interval import IntervalTrigger
+
+            self.scheduler.add_job(
+                self._refresh_maintenance,
+                trigger=IntervalTrigger(seconds=MAINTENANCE_CHECK_S, timezone=dt.UTC),
+                id="maintenance-windows",
+                max_instances=1,
+                coalesce=True,
+                next_run_time=dt.datetime.now(dt.UTC),
+            )
         self.scheduler.start()
+        if self.availability is not None:
+            await self._in_writer(self.availability.daemon_started)
         if self.write_queue is not None:
             loop = asyncio.get_running_loop()
             self.write_queue.on_back = lambda: loop.call_soon_threadsafe(self.retry_deferred)
@@ -447,10 +471,35 @@ class Daemon:
             self.accounting.job_scheduled(kind, late=late)
             if event.code == EVENT_JOB_MAX_INSTANCES:
                 self.accounting.job_skipped(kind, "overlap")
+            if kind == "health" and self.availability is not None:
+                lost = event.code in (EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED)
+                # netmon's downtime, not the device's: a lost poll leaves one interval
+                # unwatched, one late by more than half an interval the time it waited (a
+                # little lateness, jitter included, is not worth a store write).
+                if lost or lateness > interval / 2:
+                    end = due + dt.timedelta(seconds=interval) if lost else dt.datetime.now(dt.UTC)
+                    device = str(event.job_id).split(":", 1)[1]
+                    with contextlib.suppress(RuntimeError):  # the writer is already shut down
+                        self._writer.submit(self._note_lost, device, due, end)
 
         scheduler.add_listener(
             on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
         )
+
+    def _note_lost(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+        try:
+            self.availability.polls_lost(device, start, end)
+        except Exception as error:  # the store may be down: the figure is lost, not the poll
+            log.warning(
+                "could not record netmon's downtime", extra={"device": device, "error": str(error)}
+            )
+
+    async def _refresh_maintenance(self) -> None:
+        try:
+            self._window_maintenance = await self._in_writer(self.availability.maintenance_now)
+        except Exception as error:  # keep the last known windows while the store is down
+            log.warning("could not read maintenance windows", extra={"error": str(error)})
+        self.state.set_maintenance(self.static_maintenance | self._window_maintenance)
 
     def _remove_jobs(self, name: str) -> None:
         from apscheduler.jobstores.base import JobLookupError
@@ -654,7 +703,8 @@ class Daemon:
         new = list(reloaded.devices)
         self.inventory = new
         if reloaded.maintenance is not None:
-            self.state.set_maintenance(reloaded.maintenance)
+            self.static_maintenance = frozenset(reloaded.maintenance)
+            self.state.set_maintenance(self.static_maintenance | self._window_maintenance)
         changed = [
             d.name
             for d in new

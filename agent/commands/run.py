@@ -95,6 +95,7 @@ def build_daemon(
 ) -> Daemon:
     """The daemon for ``settings``; with a store and ``spool_dir``, every run's result goes
     through one write-behind queue spooling there (``daemon.write_queue``; agent.writer)."""
+    from agent.availability import DaemonAccounting
     from agent.daemon import Daemon, sync_store_devices
     from agent.reload import schedule_of
     from agent.shard import make_shard
@@ -121,6 +122,8 @@ def build_daemon(
         on_devices=sync_store_devices(store) if store is not None else None,
         write_queue=write_queue,
         housekeeping=store_retention(store, settings) if store is not None else None,
+        availability=DaemonAccounting(store) if store is not None else None,
+        static_maintenance=settings.maintenance,
     )
 
 

@@ -17,6 +17,7 @@ from agent.reports.common import (
 )
 from agent.reports.data import ReportData
 from agent.reports.document import Document, Paragraph, Table
+from agent.reports.exclusions import add_exclusions
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
@@ -67,6 +68,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         )
     else:
         down.add(Paragraph(text("daily.down.none")))
+    add_exclusions(down, data, text)
 
     alerts = document.section(text("daily.alerts.title"))
     raised = alerts.sub(text("daily.alerts.raised"))

@@ -7,13 +7,13 @@ outages (``agent.store.rollup``), never raw polls: a month and nine months cost 
 kind of query, and months older than the raw window give the same numbers. Definitions the
 documents state and the tests check:
 
-- availability: reachable health polls / all health polls of the device in the period, from
-  the hourly roll-ups (a device never polled has no availability, not 0%);
+- availability and outages: ``agent.availability`` (the one definition, shared with the
+  NetmonDeviceDown rule): an outage is a silence longer than the rule's ``for:``, from the
+  first missed answer to the first answer, outside maintenance windows and netmon's own
+  downtime; availability is 1 - outage time / monitored time. Open outages run to the
+  generation time (or the period's end if earlier);
 - CPU / memory average and peak: mean and maximum of the sampled ratios (0..1), from the
   roll-ups' sums, counts and maxima (so the mean is exact, not a mean of means);
-- an outage: consecutive unreachable polls, from the first of them to the next reachable
-  poll (still down when no reachable poll follows inside the period); one that began before
-  the period is shown from the period's start, with all its failed polls counted;
 - a configuration change: a stored configuration version other than a device's first, with
   its collection time in the period; approved when it carries an approval;
 - an upgrade: a signature-library / software row (``signature_versions``) or a licence row
@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from agent.availability import Assessment, DeviceAvailability, GapRow, WindowRow, assess
 from agent.reports.period import Period
 from agent.store import repository as repo
 from agent.store.models import (
@@ -53,7 +54,6 @@ from agent.store.models import (
     UTCDateTime,
 )
 from agent.store.models import InterfaceState as InterfaceStateRow
-from agent.store.models import Outage as OutageRow
 
 # Libraries that are software (system image, detection engine) rather than signature data.
 SOFTWARE_LIBRARIES = frozenset({"software", "firmware", "system", "os", "engine"})
@@ -111,9 +111,14 @@ class DeviceHealth:
     temperature_max: float | None
     daily: tuple[DailyFigures, ...] = ()
     components: tuple[ComponentStatus, ...] = ()
+    # Monitored, outage, maintenance and netmon-down time (agent.availability); None only for
+    # figures built by hand, which then fall back to the share of answered polls.
+    uptime: DeviceAvailability | None = None
 
     @property
     def availability(self) -> float | None:
+        if self.uptime is not None:
+            return self.uptime.availability
         return self.reachable_samples / self.samples if self.samples else None
 
 
@@ -121,10 +126,14 @@ class DeviceHealth:
 class Outage:
     device: str
     start: dt.datetime
-    end: dt.datetime | None  # None: still down when the period ended
+    end: dt.datetime | None  # None: still down when the document was made (or period end)
     failed_samples: int
+    # The counted length (agent.availability: open outages run to the generation time).
+    length: dt.timedelta | None = None
 
     def duration(self, until: dt.datetime) -> dt.timedelta:
+        if self.length is not None:
+            return self.length
         return (self.end or until) - self.start
 
 
@@ -258,6 +267,9 @@ class ReportData:
     events_closed: list[EventRow] = field(default_factory=list)  # closed in the period
     events_open: list[EventRow] = field(default_factory=list)  # not closed at the end
     maintenance: list[MaintenanceRow] = field(default_factory=list)
+    maintenance_windows: list[WindowRow] = field(default_factory=list)
+    monitoring_gaps: list[GapRow] = field(default_factory=list)  # netmon's own downtime
+    uptime: Assessment | None = None
 
     @property
     def has_data(self) -> bool:
@@ -277,6 +289,8 @@ class ReportData:
 
     @property
     def fleet_availability(self) -> float | None:
+        if self.uptime is not None:
+            return self.uptime.fleet_availability(self.health)
         total = self.total_samples
         up = sum(h.reachable_samples for h in self.health.values())
         return up / total if total else None
@@ -318,9 +332,14 @@ def load_report_data(
 ) -> ReportData:
     """Everything the reports show for ``period``, read in one transaction."""
     start, end = period.start, period.end
+    generated_at = generated_at or repo.utcnow()
     devices = devices_in_period(session, start, end)
     names = {device.name for device in devices}
-    outages, daily = _outages(session, start, end), _daily(session, period)
+    uptime = assess(session, start, end, generated_at)
+    outages = [
+        Outage(o.device, o.start, o.end, o.failed_samples, o.duration) for o in uptime.outages
+    ]
+    daily = _daily(session, period)
     components, faults = _components(session, start, end)
     health = {
         summary.device: DeviceHealth(
@@ -334,6 +353,7 @@ def load_report_data(
             temperature_max=temperature,
             daily=tuple(daily.get(summary.device, ())),
             components=tuple(components.get(summary.device, ())),
+            uptime=uptime.devices.get(summary.device),
         )
         for summary, temperature in _with_temperatures(session, start, end)
         if summary.device in names
@@ -343,7 +363,7 @@ def load_report_data(
     events, closed, still_open = _events(session, start, end)
     return ReportData(
         period=period,
-        generated_at=generated_at or repo.utcnow(),
+        generated_at=generated_at,
         devices=devices,
         health=health,
         outages=outages,
@@ -358,6 +378,9 @@ def load_report_data(
         events_closed=closed,
         events_open=still_open,
         maintenance=_maintenance(session, period),
+        maintenance_windows=[w for w in uptime.windows if w.device in names],
+        monitoring_gaps=[g for g in uptime.gaps if g.device is None or g.device in names],
+        uptime=uptime,
     )
 
 
@@ -475,31 +498,6 @@ def _daily_chunk(
                 mem_max,
             ),
         )
-
-
-def _outages(session: Session, start: dt.datetime, end: dt.datetime) -> list[Outage]:
-    """Unreachable spells that overlap the period. A spell that began before the period is
-    shown from the period's start; its failed polls are counted whole."""
-    query = (
-        select(Device.name, OutageRow.started_at, OutageRow.ended_at, OutageRow.failed_samples)
-        .join(Device, OutageRow.device_id == Device.id)
-        .where(
-            OutageRow.started_at < end,
-            OutageRow.last_failed >= start,
-        )
-        .order_by(OutageRow.started_at, Device.name)
-    )
-    outages = [
-        Outage(
-            name,
-            max(started, start),
-            ended if ended is not None and ended < end else None,
-            int(failed),
-        )
-        for name, started, ended, failed in session.execute(query)
-    ]
-    outages.sort(key=lambda outage: (outage.start, outage.device))
-    return outages
 
 
 def _components(

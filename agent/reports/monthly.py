@@ -21,6 +21,7 @@ from agent.reports.common import (
 )
 from agent.reports.data import DeviceInfo, ReportData
 from agent.reports.document import BulletList, Chart, Document, Paragraph, Section, Table
+from agent.reports.exclusions import add_exclusions
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 from collectors.drivers import library_kind
@@ -119,6 +120,7 @@ def _fleet(section: Section, data: ReportData, text: Text, settings: ReportSetti
     section.add(
         Table((text("fleet.metric"), text("fleet.value")), figures, caption=text("fleet.figures"))
     )
+    add_exclusions(section, data, text)
     polled = [
         (name, health.availability)
         for name, health in sorted(data.health.items())

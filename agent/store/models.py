@@ -548,3 +548,50 @@ class UpgradeRecord(Base):
     rollback: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
 
     device: Mapped[Device] = relationship()
+
+
+GAP_REASONS = ("not_running", "overload")
+
+
+class MaintenanceWindow(Base):
+    """A planned stop of one device, from ``starts_at`` to ``ends_at`` (``netmon
+    maintenance``): its time counts neither as monitored nor as an outage, and the daemon
+    exports ``netmon_device_maintenance`` 1 while it is active, which silences the alerts.
+    ``ended_early_at`` is set when the work finished before the planned end."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index(None, "device_id", "starts_at"),
+        Index(None, "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(_device_fk())
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    ended_early_at: Mapped[dt.datetime | None]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime]
+
+    device: Mapped[Device] = relationship()
+
+
+class MonitoringGap(Base):
+    """Time netmon itself did not watch: the daemon was not running (``device_id`` NULL: the
+    whole fleet) or a device's poll was skipped or late because netmon was overloaded. It is
+    netmon's downtime, never the device's outage."""
+
+    __tablename__ = "monitoring_gaps"
+    __table_args__ = (
+        CheckConstraint(_one_of("reason", GAP_REASONS), name="reason"),
+        CheckConstraint("ended_at > started_at", name="ends_after_start"),
+        Index(None, "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int | None] = mapped_column(_device_fk())
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(String(16))

@@ -239,6 +239,23 @@ STRINGS: dict[str, str] = {
     "maintenance.description": "Work done",
     "maintenance.engineer": "Engineer",
     "maintenance.sign": "Sign-off",
+    "exclusions.title": "Maintenance windows and netmon's own downtime",
+    "exclusions.definition": (
+        "An outage is a silence of a device longer than 1 minute (the wait of the device-down "
+        "alert), from the first unanswered poll to the first answer. Time in a maintenance "
+        "window and time netmon itself did not watch are neither outage nor monitored time; "
+        "availability = 1 - outage time / monitored time."
+    ),
+    "exclusions.windows": "Maintenance windows (alerts silenced, excluded from availability)",
+    "exclusions.gaps": "netmon's own downtime (not counted against the devices)",
+    "exclusions.start": "From",
+    "exclusions.end": "To",
+    "exclusions.reason": "Reason",
+    "exclusions.by": "Planned by",
+    "exclusions.scope": "Devices",
+    "exclusions.all_devices": "all devices",
+    "exclusions.gap.not_running": "netmon was not running",
+    "exclusions.gap.overload": "polls skipped or late (netmon overloaded)",
 }
 
 VENDORS: dict[str, str] = {

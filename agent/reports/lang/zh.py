@@ -236,6 +236,23 @@ STRINGS: dict[str, str] = {
     "maintenance.description": "内容",
     "maintenance.engineer": "工程师",
     "maintenance.sign": "确认",
+    "exclusions.title": "维护窗口与监控系统自身中断",
+    "exclusions.definition": (
+        "设备中断指设备连续无响应超过 1 分钟（与设备宕机告警的等待时间一致），"
+        "从第一次采集无响应起，至第一次恢复响应止。维护窗口内的时间和监控系统自身"
+        "未监控的时间既不计为中断，也不计入监控时长；可用率 = 1 - 中断时长"
+        " / 监控时长。"
+    ),
+    "exclusions.windows": "维护窗口（告警屏蔽，不计入可用率）",
+    "exclusions.gaps": "监控系统自身中断（不计入设备可用率）",
+    "exclusions.start": "开始时间",
+    "exclusions.end": "结束时间",
+    "exclusions.reason": "原因",
+    "exclusions.by": "登记人",
+    "exclusions.scope": "范围",
+    "exclusions.all_devices": "全部设备",
+    "exclusions.gap.not_running": "监控服务未运行",
+    "exclusions.gap.overload": "监控负载过高，采集被跳过或延迟",
 }
 
 VENDORS: dict[str, str] = {

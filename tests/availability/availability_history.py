@@ -1,0 +1,185 @@
+"""A scripted six hours of two firewalls (a plain module shared by the store and promtool
+tests), written through the daemon's write path (Recorder.prepare -> WriteBehind ->
+HealthCodec), with everything issue 12 names:
+
+- ``fw-a``: silences of 20 s (one missed 30 s poll), 90 s and 2 h;
+- ``fw-b``: a 10-minute silence inside a maintenance window, 5 minutes of polls lost to
+  netmon's overload (a monitoring gap), and an outage still open when the report is made.
+
+Polls every 30 s at hh:mm:05 and hh:mm:35 from ORIGIN (mid-December, so the monthly report is
+made mid-month); the report is generated at ORIGIN + 6 h, while fw-b is down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.recorder import HealthCodec, Recorder
+from agent.store import repository as repo
+from agent.store.engine import Store
+from agent.writer import WriteBehind
+from collectors.base import HealthSnapshot
+
+ORIGIN = dt.datetime(2026, 12, 15, 0, 0, tzinfo=dt.UTC)
+POLL = dt.timedelta(seconds=30)
+FIRST_POLL = ORIGIN + dt.timedelta(seconds=5)
+POLLS = 720  # six hours
+GENERATED_AT = ORIGIN + dt.timedelta(hours=6)
+
+
+def at(hours: int, minutes: int, seconds: int = 0) -> dt.datetime:
+    return ORIGIN + dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def poll_time(index: int) -> dt.datetime:
+    return FIRST_POLL + index * POLL
+
+
+@dataclass(frozen=True)
+class Box:
+    name: str
+    vendor: str = "topsec"
+    model: str = "NGFW4000"
+    kind: str = "firewall"
+    site: str = "headquarters"
+    services: tuple[str, ...] = ("hardware", "tuning")
+    address: str | None = "127.0.0.1"
+
+
+DEVICES = (Box("fw-a"), Box("fw-b", site="branch"))
+
+# Unanswered polls (indexes), per device.
+FW_A_SHORT = range(120, 121)  # 01:00:05, answered 01:00:35: silent 30 s, "20 s" outage
+FW_A_90S = range(240, 243)  # 02:00:05 .. 02:01:05, answered 02:01:35
+FW_A_2H = range(360, 600)  # 03:00:05 .. 04:59:35, answered 05:00:05
+FW_B_IN_WINDOW = range(130, 150)  # 01:05:05 .. 01:14:35, answered 01:15:05
+FW_B_OPEN = range(660, POLLS)  # 05:30:05 .. the end: still down at GENERATED_AT
+FW_B_LOST = range(240, 250)  # 02:00:05 .. 02:04:35: never polled (netmon overloaded)
+
+WINDOW = (at(1, 0), at(1, 30))  # fw-b's maintenance window
+GAP = (at(2, 0), at(2, 5))  # fw-b's polls lost to overload
+
+SILENCES = {
+    "fw-a": [FW_A_SHORT, FW_A_90S, FW_A_2H],
+    "fw-b": [FW_B_IN_WINDOW, FW_B_OPEN],
+}
+
+
+def answered(device: str, index: int) -> bool | None:
+    """True / False for a poll made, None for a poll netmon never made."""
+    if device == "fw-b" and index in FW_B_LOST:
+        return None
+    return not any(index in silence for silence in SILENCES[device])
+
+
+def build_history(store: Store, spool: Path) -> None:
+    from agent.availability import add_window, record_gap
+
+    with store.session() as session:
+        repo.sync_devices(session, DEVICES, now=ORIGIN)
+        add_window(session, ["fw-b"], *WINDOW, "更换电源模块", "二线组", now=ORIGIN)
+    recorder = Recorder(store)
+    queue: WriteBehind[object] = WriteBehind(store, HealthCodec(), spool, interval=0.05)
+    queue.start()
+    for index in range(POLLS):
+        for box in DEVICES:
+            reachable = answered(box.name, index)
+            if reachable is None:
+                continue
+            moment = poll_time(index)
+            snapshot = (
+                HealthSnapshot(box.name, moment, reachable=True, cpu_ratio=0.2, memory_ratio=0.4)
+                if reachable
+                else HealthSnapshot(
+                    box.name, moment, reachable=False, unreadable={"snmp": "timeout"}
+                )
+            )
+            queue.submit(recorder.prepare(snapshot, moment))
+    assert queue.stop(timeout=120), "the writer did not finish"
+    with store.session() as session:
+        record_gap(session, "fw-b", *GAP, "overload")
+
+
+@contextlib.contextmanager
+def backend_url(backend: str, directory: Path) -> Iterator[str]:
+    """An empty database on ``backend`` (a SQLite file, or a fresh PostgreSQL schema dropped
+    afterwards), for fixtures wider than one test (tests/conftest.py's ``db_url`` is per test)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'netmon.db'}"
+        return
+    from sqlalchemy import create_engine, make_url
+
+    from tests.support import missing_service
+
+    base_url = os.environ.get("NETMON_TEST_PG_URL")
+    if not base_url:
+        missing_service("NETMON_TEST_PG_URL is not set: source the PostgreSQL environment")
+    assert base_url is not None
+    base = make_url(base_url)
+    schema = f"netmon_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        scoped = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+# --- the same history as Prometheus would scrape it -----------------------------------------
+
+SCRAPE = dt.timedelta(seconds=15)
+SCRAPES = int((GENERATED_AT - ORIGIN) / SCRAPE)  # the last scrape is at GENERATED_AT
+
+
+def _run_length(values: list[int]) -> str:
+    """promtool's expanding notation: ``vxN`` is N+1 samples of v."""
+    parts: list[str] = []
+    start = 0
+    for index in range(1, len(values) + 1):
+        if index == len(values) or values[index] != values[start]:
+            count = index - start
+            parts.append(f"{values[start]}" if count == 1 else f"{values[start]}x{count - 1}")
+            start = index
+    return " ".join(parts)
+
+
+def up_at(device: str, moment: dt.datetime) -> int:
+    """netmon_device_up as the daemon exports it: the newest poll made by ``moment`` (a poll
+    netmon never made leaves the gauge as it was)."""
+    value = 1
+    for index in range(POLLS):
+        if poll_time(index) > moment:
+            break
+        made = answered(device, index)
+        if made is not None:
+            value = 1 if made else 0
+    return value
+
+
+def promtool_series() -> dict[str, str]:
+    """Every series at a 15 s scrape from ORIGIN (promtool's time 0) to GENERATED_AT."""
+    moments = [ORIGIN + n * SCRAPE for n in range(SCRAPES + 1)]
+    series: dict[str, str] = {}
+    for box in DEVICES:
+        info = (
+            f'netmon_device_info{{device="{box.name}",vendor="{box.vendor}",model="{box.model}",'
+            f'kind="{box.kind}",site="{box.site}",software_version="V1.0",address="127.0.0.1"}}'
+        )
+        series[info] = f"1x{SCRAPES}"
+        in_window = [
+            1 if box.name == "fw-b" and WINDOW[0] <= moment < WINDOW[1] else 0 for moment in moments
+        ]
+        series[f'netmon_device_maintenance{{device="{box.name}"}}'] = _run_length(in_window)
+        up = [up_at(box.name, moment) for moment in moments]
+        series[f'netmon_device_up{{device="{box.name}"}}'] = _run_length(up)
+    return series
