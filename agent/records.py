@@ -152,7 +152,10 @@ def add_record(
                     f"{field}: an incident is timed by --reported, --responded, --arrived "
                     "and --resolved"
                 )
-        for field, why in (("--reported", "reported"), ("--responded", "an engineer responded")):
+        for field, why in (
+            ("--reported", "it was reported"),
+            ("--responded", "an engineer responded"),
+        ):
             if times[field] is None:
                 raise RecordError(f"{field}: an incident needs the time {why}")
         _in_order(("--reported", times["--reported"]), ("--responded", times["--responded"]))
