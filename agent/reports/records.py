@@ -64,7 +64,7 @@ def records_table(records: list[RecordRow], text: Text) -> Table:
 def response_verdict(incident: RecordRow, text: Text) -> str:
     taken = incident.started_at - incident.begun_at
     key = "records.target.met" if taken <= RESPONSE_TARGET else "records.target.missed"
-    return f"{text.duration(taken)} ({text(key)})"
+    return text("records.verdict", duration=text.duration(taken), verdict=text(key))
 
 
 def arrival_verdict(incident: RecordRow, text: Text) -> str:
@@ -77,7 +77,7 @@ def arrival_verdict(incident: RecordRow, text: Text) -> str:
         key = "records.arrival.suburban"
     else:
         key = "records.target.missed"
-    return f"{text.duration(taken)} ({text(key)})"
+    return text("records.verdict", duration=text.duration(taken), verdict=text(key))
 
 
 def incidents_table(incidents: list[RecordRow], text: Text, until: dt.datetime) -> Table:

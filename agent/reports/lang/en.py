@@ -256,6 +256,7 @@ STRINGS: dict[str, str] = {
     "records.arrival": "On site after",
     "records.handling": "Handling time",
     "records.unresolved": "{duration} (not resolved)",
+    "records.verdict": "{duration} ({verdict})",
     "records.target.met": "met",
     "records.target.missed": "missed",
     "records.arrival.suburban": "suburban 4 h target only",

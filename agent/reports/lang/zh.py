@@ -253,6 +253,7 @@ STRINGS: dict[str, str] = {
     "records.arrival": "到场用时",
     "records.handling": "处置用时",
     "records.unresolved": "{duration}（未结束）",
+    "records.verdict": "{duration}（{verdict}）",
     "records.target.met": "达标",
     "records.target.missed": "超时",
     "records.arrival.suburban": "仅满足郊区4小时要求",
