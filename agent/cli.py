@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agent.commands.db",
     "agent.commands.lab",
     "agent.commands.poll",
+    "agent.commands.record",
     "agent.commands.report",
     "agent.commands.run",
     "agent.commands.demo",

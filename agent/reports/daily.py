@@ -18,6 +18,7 @@ from agent.reports.common import (
 from agent.reports.data import ReportData
 from agent.reports.document import Document, Paragraph, Table
 from agent.reports.exclusions import add_exclusions
+from agent.reports.records import add_records_section
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
@@ -178,5 +179,6 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     if not rows and not open_faults:
         still_open.add(Paragraph(text("daily.open.none")))
 
+    add_records_section(document, data, text)
     document.section(text("daily.sign.title")).add(Paragraph(text("sign.line")))
     return document.numbered()

@@ -24,7 +24,9 @@ documents state and the tests check:
 - a hardware fault: an episode of a fan or power supply reading ``failed``; it clears at the
   next poll where the same component reads anything else;
 - an interface problem: polls administratively up (or unknown) but operationally down, or
-  growth of the error / discard counters between consecutive polls, in the period.
+  growth of the error / discard counters between consecutive polls, in the period;
+- an engineer's record (``netmon record``) belongs to a period when its time overlaps it:
+  started before the period's end and not ended before its start (an open one runs on).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from agent.availability import Assessment, DeviceAvailability, GapRow, WindowRow, assess
+from agent.records import records_between
 from agent.reports.period import Period
 from agent.store import repository as repo
 from agent.store.models import (
@@ -241,12 +244,33 @@ class EventRow:
 
 
 @dataclass(frozen=True)
-class MaintenanceRow:
-    device: str
-    performed_on: dt.date
-    kind: str
-    description: str
+class RecordRow:
+    """An engineer's record (``agent.records``), with the model's field names."""
+
+    id: int
+    device: str | None  # None: a duty note or an incident of the network as a whole
+    kind: str  # maintenance, repair, tuning, upgrade, incident, duty
+    state: str  # open, closed
+    summary: str
+    action: str | None
+    outcome: str | None
     engineer: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    reported_at: dt.datetime | None
+    arrived_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    recorded_at: dt.datetime
+
+    @property
+    def begun_at(self) -> dt.datetime:
+        """When the record's time begins: an incident's report, else its start (an
+        incident's ``started_at`` is when an engineer responded)."""
+        return self.reported_at or self.started_at
+
+    def open_at(self, moment: dt.datetime) -> bool:
+        """Begun and not ended at ``moment``: open, or ended only later."""
+        return self.begun_at <= moment and (self.ended_at is None or self.ended_at > moment)
 
 
 @dataclass
@@ -266,10 +290,10 @@ class ReportData:
     events: list[EventRow] = field(default_factory=list)  # raised in the period
     events_closed: list[EventRow] = field(default_factory=list)  # closed in the period
     events_open: list[EventRow] = field(default_factory=list)  # not closed at the end
-    maintenance: list[MaintenanceRow] = field(default_factory=list)
     maintenance_windows: list[WindowRow] = field(default_factory=list)
     monitoring_gaps: list[GapRow] = field(default_factory=list)  # netmon's own downtime
     uptime: Assessment | None = None
+    records: list[RecordRow] = field(default_factory=list)  # overlapping the period
 
     @property
     def has_data(self) -> bool:
@@ -280,7 +304,7 @@ class ReportData:
             or self.upgrades
             or self.events
             or self.events_closed
-            or self.maintenance
+            or self.records
         )
 
     @property
@@ -309,7 +333,7 @@ class ReportData:
             upgrades=mine(self.upgrades),
             licences=mine(self.licences),
             events=mine(self.events),
-            maintenance=mine(self.maintenance),
+            records=mine(self.records),
         )
 
 
@@ -324,7 +348,7 @@ class DeviceSlice:
     upgrades: list[UpgradeRow]
     licences: list[LicenceRow]
     events: list[EventRow]
-    maintenance: list[MaintenanceRow]
+    records: list[RecordRow]
 
 
 def load_report_data(
@@ -377,10 +401,10 @@ def load_report_data(
         events=events,
         events_closed=closed,
         events_open=still_open,
-        maintenance=_maintenance(session, period),
         maintenance_windows=[w for w in uptime.windows if w.device in names],
         monitoring_gaps=[g for g in uptime.gaps if g.device is None or g.device in names],
         uptime=uptime,
+        records=_records(session, start, end),
     )
 
 
@@ -784,7 +808,7 @@ def _expiry_text(expires_on: dt.date | None) -> str:
     return "-" if expires_on is None else expires_on.isoformat()
 
 
-# --- events and maintenance ----------------------------------------------------------------
+# --- events and engineers' records ----------------------------------------------------------------
 
 
 def _event_row(event: Event) -> EventRow:
@@ -824,16 +848,23 @@ def _events(
     return raised, closed, still_open
 
 
-def _maintenance(session: Session, period: Period) -> list[MaintenanceRow]:
-    first = period.local_start.date()
-    after = period.last_day + dt.timedelta(days=1)
+def _records(session: Session, start: dt.datetime, end: dt.datetime) -> list[RecordRow]:
     return [
-        MaintenanceRow(
-            record.device.name,
-            record.performed_on,
-            record.kind,
-            record.description,
-            record.engineer,
+        RecordRow(
+            id=record.id,
+            device=None if record.device is None else record.device.name,
+            kind=record.kind,
+            state=record.state,
+            summary=record.summary,
+            action=record.action,
+            outcome=record.outcome,
+            engineer=record.engineer,
+            started_at=record.started_at,
+            ended_at=record.ended_at,
+            reported_at=record.reported_at,
+            arrived_at=record.arrived_at,
+            resolved_at=record.resolved_at,
+            recorded_at=record.recorded_at,
         )
-        for record in repo.maintenance_records(session, first, after)
+        for record in records_between(session, start, end)
     ]

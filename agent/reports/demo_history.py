@@ -2,9 +2,10 @@
 
 ``build_demo_history`` feeds ``HealthSnapshot`` objects to ``Recorder.save_health`` (exactly
 what the poller does) and uses the repository functions for configuration versions and
-approvals, signature versions, licences, events and maintenance records. A fixed seed makes
-it deterministic. It backs ``scripts/make_example_report.py`` (the sample under
-``docs/examples/``) and the fleet-wide report tests.
+approvals, signature versions, licences and events, and ``agent.records`` for the
+engineers' records (every kind: maintenance, repairs, tuning, a manual upgrade, incidents,
+duty). A fixed seed makes it deterministic. It backs ``scripts/make_example_report.py`` (the
+sample under ``docs/examples/``) and the fleet-wide report tests.
 
 Scripted on top of normal load (every device chosen by role, so any inventory works): one
 device goes down once and another twice (events opened and closed), a fan fails and is
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.recorder import Recorder
+from agent.records import NewRecord, add_record
 from agent.reports.period import Period
 from agent.store import repository as repo
 from agent.store.engine import Store
@@ -398,36 +400,146 @@ class _History:
             repo.LicenceReading("base-system", None),
         ]
 
-    def maintenance(self) -> None:
-        roles = self.roles
+    def records(self) -> None:
+        """Engineers' records of every kind, written through ``agent.records`` as
+        ``netmon record`` writes them; they match the faults and outages above."""
+        roles, at = self.roles, self.at
+        entries: list[tuple[NewRecord, dt.datetime]] = [
+            (
+                NewRecord(
+                    "maintenance",
+                    "月度例行巡检：设备运行状态、日志与告警检查",
+                    "驻场一组",
+                    device=roles.interface,
+                    started_at=at(3, 9),
+                    ended_at=at(3, 11),
+                    outcome="运行正常",
+                ),
+                at(3, 12),
+            ),
+            (
+                NewRecord(
+                    "maintenance",
+                    "清理设备日志并核对系统时间",
+                    "驻场二组",
+                    device=roles.cpu,
+                    started_at=at(18, 19),
+                    ended_at=at(18, 19.5),
+                    outcome="CPU 使用率回落至正常水平",
+                ),
+                at(18, 20),
+            ),
+            (
+                NewRecord(
+                    "repair",
+                    "风扇 Fan 1 故障告警",
+                    "驻场一组",
+                    device=roles.fan,
+                    started_at=at(10, 9),
+                    ended_at=at(10, 15),
+                    action="更换故障风扇 Fan 1",
+                    outcome="更换后风扇状态正常",
+                ),
+                at(10, 16),
+            ),
+            (
+                NewRecord(
+                    "repair",
+                    "电源 PSU 故障告警，已联系厂商备件",
+                    "驻场二组",
+                    device=roles.psu,
+                    started_at=at(25, 10),
+                ),
+                at(25, 11),
+            ),
+            (
+                NewRecord(
+                    "tuning",
+                    "检查 GigabitEthernet1/0/2 端口闪断，更换光模块",
+                    "驻场二组",
+                    device=roles.interface,
+                    started_at=at(15, 20),
+                    ended_at=at(15, 21),
+                ),
+                at(15, 21),
+            ),
+            (
+                NewRecord(
+                    "tuning",
+                    "按工单 2026-041 新增 HTTPS 访问策略并验证",
+                    "驻场一组",
+                    device=roles.approved_changes[0],
+                    started_at=at(6, 16),
+                    ended_at=at(6, 17),
+                ),
+                at(6, 18),
+            ),
+            (
+                NewRecord(
+                    "upgrade",
+                    "特征库无法在线更新，手工导入离线升级包",
+                    "驻场一组",
+                    device=roles.stale[0],
+                    started_at=at(20, 14),
+                    ended_at=at(20, 14.5),
+                    action="导入 IPS 特征库离线升级包",
+                    outcome="升级成功，版本已更新",
+                ),
+                at(20, 15),
+            ),
+            (
+                NewRecord(
+                    "incident",
+                    "设备网管中断，用户电话报告",
+                    "驻场一组",
+                    device=roles.outage_once,
+                    reported_at=at(12, 9.1),
+                    responded_at=at(12, 9.2),
+                    arrived_at=at(12, 10.5),
+                    resolved_at=at(12, 13.5),
+                    action="现场检查发现上联光模块故障，更换后恢复",
+                    outcome="业务恢复",
+                ),
+                at(12, 14),
+            ),
+            (
+                NewRecord(
+                    "incident",
+                    "夜间设备离线告警",
+                    "值班组",
+                    device=roles.outage_twice,
+                    reported_at=at(20, 22.1),
+                    responded_at=at(20, 22.4),
+                    resolved_at=at(21, 1),
+                    action="远程确认上游链路故障，协调运营商处理",
+                    outcome="链路恢复后设备上线",
+                ),
+                at(21, 8),
+            ),
+            (
+                NewRecord(
+                    "duty",
+                    "白班值守：全网设备运行正常，无告警",
+                    "值班组",
+                    started_at=at(1, 8.5),
+                    ended_at=at(1, 17.5),
+                ),
+                at(1, 17.5),
+            ),
+            (
+                NewRecord(
+                    "duty",
+                    "白班值守：处理端口闪断告警，已转调优记录",
+                    "值班组",
+                    started_at=at(15, 8.5),
+                    ended_at=at(15, 17.5),
+                ),
+                at(15, 17.5),
+            ),
+        ]
         with self.store.session() as session:
-            repo.add_maintenance_record(
-                session,
-                roles.fan,
-                self.period.local_start.date() + dt.timedelta(days=9),
-                "repair",
-                "更换故障风扇 Fan 1，更换后风扇状态正常",
-                "驻场一组",
-                recorded_at=self.at(10, 16),
-            )
-            repo.add_maintenance_record(
-                session,
-                roles.interface,
-                self.period.local_start.date() + dt.timedelta(days=14),
-                "tuning",
-                "检查 GigabitEthernet1/0/2 端口闪断，更换光模块",
-                "驻场二组",
-                recorded_at=self.at(15, 21),
-            )
-            repo.add_maintenance_record(
-                session,
-                roles.approved_changes[0],
-                self.period.local_start.date() + dt.timedelta(days=5),
-                "tuning",
-                "按工单 2026-041 新增 HTTPS 访问策略并验证",
-                "驻场一组",
-                recorded_at=self.at(6, 18),
-            )
+            for entry, recorded_at in entries:
+                add_record(session, entry, recorded_by="netmon-demo", now=recorded_at)
 
 
 def build_demo_history(
@@ -447,5 +559,5 @@ def build_demo_history(
     history.signatures()
     history.health(interval)
     history.events()
-    history.maintenance()
+    history.records()
     return history.roles

@@ -5,6 +5,8 @@ maintenance records entered by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agent.reports.common import (
     add_empty_notice,
     change_summary,
@@ -15,8 +17,13 @@ from agent.reports.common import (
 )
 from agent.reports.data import DeviceInfo, ReportData
 from agent.reports.document import Document, Paragraph, Table
+from agent.reports.records import add_records, repair_sheets
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
+
+# The engineers' records this document lists (incidents and duty notes are in the daily
+# and monthly reports; manual upgrades in the upgrades record).
+MAINTENANCE_KINDS = ("maintenance", "repair", "tuning")
 
 
 def in_scope(info: DeviceInfo) -> bool:
@@ -28,7 +35,11 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     scope = {info.name for info in data.devices if in_scope(info)}
     changes = [change for change in data.config_changes if change.device in scope]
     faults = [fault for fault in data.faults if fault.device in scope]
-    records = [record for record in data.maintenance if record.device in scope]
+    records = [
+        record
+        for record in data.records
+        if record.device in scope and record.kind in MAINTENANCE_KINDS
+    ]
     if not (changes or faults or records) and not data.has_data:
         return add_empty_notice(document, text).numbered()
     document.section(text("about.title")).add(
@@ -80,30 +91,14 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     else:
         section.add(Paragraph(text("maintenance.faults.none")))
 
-    section = document.section(text("maintenance.records"))
-    if records:
-        section.add(
-            Table(
-                (
-                    text("maintenance.date"),
-                    text("events.device"),
-                    text("maintenance.kind"),
-                    text("maintenance.description"),
-                    text("maintenance.engineer"),
-                ),
-                tuple(
-                    (
-                        text.date(r.performed_on),
-                        r.device,
-                        text.maintenance_kind(r.kind),
-                        r.description,
-                        r.engineer,
-                    )
-                    for r in records
-                ),
-            )
-        )
-    else:
-        section.add(Paragraph(text("maintenance.records.none")))
+    # Maintenance, tuning and repair records of the devices in scope; each repair also gets
+    # a sheet of its own below.
+    add_records(
+        document.section(text("maintenance.records")),
+        replace(data, records=records),
+        text,
+        none_key="maintenance.records.none",
+    )
+    repair_sheets(document, data, text, scope)
     document.section(text("maintenance.sign")).add(Paragraph(text("sign.maintenance")))
     return document.numbered()

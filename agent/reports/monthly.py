@@ -22,6 +22,7 @@ from agent.reports.common import (
 from agent.reports.data import DeviceInfo, ReportData
 from agent.reports.document import BulletList, Chart, Document, Paragraph, Section, Table
 from agent.reports.exclusions import add_exclusions
+from agent.reports.records import add_records_section
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 from collectors.drivers import library_kind
@@ -42,6 +43,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     for info in data.devices:
         _device(devices.sub(device_heading(info, text)), info, data, text, chart_text)
     _findings(document.section(text("findings.title")), data, text, settings)
+    add_records_section(document, data, text)
     return document.numbered()
 
 

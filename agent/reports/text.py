@@ -57,8 +57,11 @@ class Text:
         label = self._lookup("LIBRARIES", key)
         return label if label == key else f"{label} ({key})"
 
-    def maintenance_kind(self, key: str) -> str:
-        return self._lookup("MAINTENANCE_KINDS", key)
+    def record_kind(self, key: str) -> str:
+        return self._lookup("RECORD_KINDS", key)
+
+    def record_state(self, key: str) -> str:
+        return self._lookup("RECORD_STATES", key)
 
     # --- numbers and times -------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from agent.reports.common import (
 )
 from agent.reports.data import ReportData
 from agent.reports.document import Document, Paragraph, Table
+from agent.reports.records import manual_upgrades
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
@@ -26,7 +27,7 @@ CATEGORIES = ("signature", "software", "licence")
 
 def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     document = new_document("upgrades", data, text, settings)
-    if not data.has_data and not data.signatures and not data.licences:
+    if not data.has_data and not data.signatures and not data.licences and not data.records:
         return add_empty_notice(document, text).numbered()
     document.section(text("about.title")).add(
         Paragraph(text("about.scope", devices=len(data.devices), period=text.period_text())),
@@ -63,6 +64,8 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
             details.sub(device_heading(info, text)).add(
                 Table(upgrade_headers(text), tuple(upgrade_row(u, text) for u in mine))
             )
+
+    manual_upgrades(document.section(text("records.upgrades")), data, text)
 
     licences = document.section(text("upgrades.current"))
     if data.licences:

@@ -19,7 +19,9 @@ What each table backs in the contract's documents:
   records and change detection.
 - ``signature_versions``, ``licences``: the licence and upgrade record.
 - ``events``: the daily duty report and incident records.
-- ``maintenance_records``: the maintenance / tuning record sheet and repair sheet entries.
+- ``maintenance_records``: what engineers did by hand (``netmon record``): maintenance and
+  inspections, repairs (the repair sheet), tuning, manual upgrades, incidents with their
+  reported / arrived / resolved times, and duty notes.
 
 Every timestamp is timezone-aware UTC (``UTCDateTime``); a naive datetime is refused rather
 than guessed at. Enumerations are short strings guarded by CHECK constraints (no PostgreSQL
@@ -72,7 +74,8 @@ COMPONENT_KINDS = ("temperature", "fan", "psu")
 COMPONENT_STATUSES = ("ok", "warning", "failed", "absent", "unknown")
 SEVERITIES = ("info", "warning", "minor", "major", "critical")
 EVENT_STATES = ("open", "acknowledged", "closed")
-MAINTENANCE_KINDS = ("repair", "upgrade", "tuning", "inspection")
+RECORD_KINDS = ("maintenance", "repair", "tuning", "upgrade", "incident", "duty")
+RECORD_STATES = ("open", "closed")
 COUNTER64_MODULUS = 2**64
 # Tables keyed by their primary key alone: on SQLite the rows live in the key's own B-tree
 # (WITHOUT ROWID), with no second copy of the key in an index: the roll-ups, the store's
@@ -507,24 +510,40 @@ class Event(Base):
 
 
 class MaintenanceRecord(Base):
-    """A line of the maintenance / tuning record sheet (or a repair / upgrade done by hand).
-    ``engineer`` is a label (team or call sign), not personal data."""
+    """Something an engineer did by hand, entered with ``netmon record``: routine maintenance
+    or an inspection, a repair (the repair sheet), a tuning, an upgrade done on the box, an
+    incident (reported / arrived on site / resolved) or a duty note (no device needed).
+
+    ``engineer`` is a label (team or call sign), never personal data; ``recorded_by`` is the
+    account that typed the record. Validation lives in ``agent.records``; the CHECKs here are
+    the last line (kinds, states, times in order)."""
 
     __tablename__ = "maintenance_records"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", MAINTENANCE_KINDS), name="kind"),
-        Index(None, "performed_on"),
+        CheckConstraint(_one_of("kind", RECORD_KINDS), name="kind"),
+        CheckConstraint(_one_of("state", RECORD_STATES), name="state"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ended_after_start"),
+        Index(None, "started_at"),
+        Index(None, "device_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    device_id: Mapped[int] = mapped_column(_device_fk())
-    performed_on: Mapped[dt.date]
+    device_id: Mapped[int | None] = mapped_column(_device_fk())
     kind: Mapped[str] = mapped_column(String(16))
-    description: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), server_default=sql_text("'open'"))
+    summary: Mapped[str] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
     engineer: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    reported_at: Mapped[dt.datetime | None]
+    arrived_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
     recorded_at: Mapped[dt.datetime]
+    recorded_by: Mapped[str] = mapped_column(String(128))
 
-    device: Mapped[Device] = relationship()
+    device: Mapped[Device | None] = relationship()
 
 
 class UpgradeRecord(Base):

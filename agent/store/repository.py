@@ -24,7 +24,6 @@ from agent.store import rollup
 from agent.store.engine import StoreError
 from agent.store.models import (
     EVENT_STATES,
-    MAINTENANCE_KINDS,
     RUN_KINDS,
     SEVERITIES,
     CollectionRun,
@@ -36,7 +35,6 @@ from agent.store.models import (
     HealthHourly,
     HealthSample,
     Licence,
-    MaintenanceRecord,
     SignatureVersion,
     UpgradeRecord,
 )
@@ -868,38 +866,6 @@ def open_events(session: Session) -> list[Event]:
         .order_by(Event.occurred_at, Event.id)
     )
     return list(session.scalars(query))
-
-
-# --- maintenance records -------------------------------------------------------------------
-
-
-def add_maintenance_record(
-    session: Session,
-    device: DeviceRef,
-    performed_on: dt.date,
-    kind: str,
-    description: str,
-    engineer: str,
-    recorded_at: dt.datetime | None = None,
-) -> MaintenanceRecord:
-    record = MaintenanceRecord(
-        device=get_device(session, device),
-        performed_on=performed_on,
-        kind=_require(kind, MAINTENANCE_KINDS, "maintenance kind"),
-        description=description,
-        engineer=engineer,
-        recorded_at=recorded_at or utcnow(),
-    )
-    session.add(record)
-    session.flush()
-    return record
-
-
-def maintenance_records(
-    session: Session, start: dt.date, end: dt.date, device: DeviceRef | None = None
-) -> list[MaintenanceRecord]:
-    """Records of work performed on days in ``[start, end)``, oldest first."""
-    return _between(session, MaintenanceRecord, MaintenanceRecord.performed_on, start, end, device)
 
 
 def _between(

@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from agent.recorder import Recorder
+from agent.records import NewRecord, add_record
 from agent.reports.period import Period, month_period, report_timezone
 from agent.store import repository as repo
 from agent.store.engine import Store
@@ -64,6 +65,83 @@ def poll_time(index: int) -> dt.datetime:
 
 def day(number: int, hour: int = 12) -> dt.datetime:
     return PERIOD.start + dt.timedelta(days=number - 1, hours=hour)
+
+
+# Engineers' records (``netmon record``), with when each was entered. The incident on fw-1
+# was answered after 6 minutes and reached on site after 3 hours (the suburban target
+# only); the one on sw-1 is still open at the end of the month.
+ENGINEER_RECORDS: list[tuple[NewRecord, dt.datetime]] = [
+    (
+        NewRecord(
+            "tuning",
+            "按工单 7 新增 VLAN 20 并验证",
+            "驻场一组",
+            device="sw-1",
+            started_at=day(5, 10),
+            ended_at=day(5, 11),
+        ),
+        day(5, 12),
+    ),
+    (
+        NewRecord(
+            "repair",
+            "风扇 Fan 1 故障",
+            "驻场一组",
+            device="av-1",
+            started_at=day(4, 9),
+            ended_at=day(4, 11),
+            action="更换风扇 Fan 1",
+            outcome="风扇恢复正常",
+        ),
+        day(4, 12),
+    ),
+    (
+        NewRecord(
+            "incident",
+            "防火墙无法访问",
+            "值班组",
+            device="fw-1",
+            reported_at=day(10, 8),
+            responded_at=day(10, 8) + dt.timedelta(minutes=6),
+            arrived_at=day(10, 11),
+            resolved_at=day(10, 13),
+            action="重启管理进程",
+        ),
+        day(10, 14),
+    ),
+    (
+        NewRecord(
+            "incident",
+            "交换机端口告警",
+            "值班组",
+            device="sw-1",
+            reported_at=day(29, 20),
+            responded_at=day(29, 20) + dt.timedelta(minutes=25),
+        ),
+        day(29, 21),
+    ),
+    (
+        NewRecord(
+            "upgrade",
+            "手工导入 IPS 特征库离线包",
+            "驻场二组",
+            device="fw-1",
+            started_at=day(12, 14),
+            ended_at=day(12, 15),
+        ),
+        day(12, 16),
+    ),
+    (
+        NewRecord(
+            "duty",
+            "白班值守，无异常",
+            "值班组",
+            started_at=day(10, 0),
+            ended_at=day(10, 9),
+        ),
+        day(10, 10),
+    ),
+]
 
 
 def _snapshot(name: str, index: int) -> HealthSnapshot:
@@ -168,12 +246,5 @@ def build_known_month(store: Store) -> None:
             occurred_at=PERIOD.start - dt.timedelta(days=2),
         )
         repo.close_event(session, before.id, at=PERIOD.start - dt.timedelta(days=1))
-        repo.add_maintenance_record(
-            session,
-            "sw-1",
-            dt.date(2026, 4, 5),
-            "tuning",
-            "新增 VLAN 20",
-            "驻场一组",
-            recorded_at=day(5, 12),
-        )
+        for entry, recorded_at in ENGINEER_RECORDS:
+            add_record(session, entry, recorded_by="tester", now=recorded_at)

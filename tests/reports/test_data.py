@@ -91,11 +91,17 @@ def test_events_raised_closed_and_open_respect_the_period(known_data: ReportData
     assert down.duration(PERIOD.end) == dt.timedelta(hours=18)
 
 
-def test_interface_problems_and_maintenance(known_data: ReportData) -> None:
+def test_interface_problems_and_records(known_data: ReportData) -> None:
     (port,) = known_data.interfaces
     assert (port.device, port.name, port.down_samples) == ("sw-1", "GE1/0/2", 2)
-    (record,) = known_data.maintenance
-    assert (record.device, record.kind) == ("sw-1", "tuning")
+    assert [(r.device, r.kind, r.state) for r in known_data.records] == [
+        ("av-1", "repair", "closed"),
+        ("sw-1", "tuning", "closed"),
+        (None, "duty", "closed"),
+        ("fw-1", "incident", "closed"),
+        ("fw-1", "upgrade", "closed"),
+        ("sw-1", "incident", "open"),
+    ]
 
 
 def test_a_period_without_rows_has_no_data(known_store) -> None:  # type: ignore[no-untyped-def]

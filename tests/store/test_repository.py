@@ -21,7 +21,6 @@ from agent.store.repository import (
     add_config_version,
     add_event,
     add_health_sample,
-    add_maintenance_record,
     approve_baseline,
     baseline_config,
     close_event,
@@ -36,7 +35,6 @@ from agent.store.repository import (
     interface_states,
     latest_config,
     latest_signature_versions,
-    maintenance_records,
     open_events,
     record_licences,
     record_signature_versions,
@@ -380,22 +378,6 @@ def test_events_open_acknowledge_close(fleet_store: Store) -> None:
         assert [(e.kind, e.closed_at) for e in closed] == [("device-down", T0 + 2 * MINUTE)]
     with pytest.raises(ValueError, match="severity 'fatal'"), fleet_store.session() as session:
         add_event(session, "x", "fatal", "not a severity")
-
-
-def test_maintenance_records(fleet_store: Store) -> None:
-    with fleet_store.session() as session:
-        add_maintenance_record(
-            session, "sw-hq-1", dt.date(2026, 3, 10), "tuning", "removed unused ACL 3001", "L2"
-        )
-        add_maintenance_record(
-            session, "fw-hq-1", dt.date(2026, 4, 2), "repair", "replaced PSU 2", "vendor-RMA"
-        )
-    with fleet_store.session() as session:
-        march = maintenance_records(session, dt.date(2026, 3, 1), dt.date(2026, 4, 1))
-        assert [(r.device.name, r.kind, r.engineer) for r in march] == [("sw-hq-1", "tuning", "L2")]
-        assert march[0].recorded_at.tzinfo is not None
-        fw = maintenance_records(session, dt.date(2026, 1, 1), dt.date(2027, 1, 1), "fw-hq-1")
-        assert [r.description for r in fw] == ["replaced PSU 2"]
 
 
 def test_a_device_with_history_cannot_be_deleted(fleet_store: Store) -> None:

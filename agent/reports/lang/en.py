@@ -234,10 +234,6 @@ STRINGS: dict[str, str] = {
     "maintenance.cleared": "Cleared",
     "maintenance.records": "Maintenance and tuning records",
     "maintenance.records.none": "No maintenance was recorded by hand in this period.",
-    "maintenance.date": "Date",
-    "maintenance.kind": "Kind",
-    "maintenance.description": "Work done",
-    "maintenance.engineer": "Engineer",
     "maintenance.sign": "Sign-off",
     "exclusions.title": "Maintenance windows and netmon's own downtime",
     "exclusions.definition": (
@@ -256,6 +252,45 @@ STRINGS: dict[str, str] = {
     "exclusions.all_devices": "all devices",
     "exclusions.gap.not_running": "netmon was not running",
     "exclusions.gap.overload": "polls skipped or late (netmon overloaded)",
+    # engineers' records (netmon record)
+    "records.title": "Engineers' records",
+    "records.none": "No engineers' records in this period",
+    "records.id": "No.",
+    "records.kind": "Kind",
+    "records.engineer": "Engineer",
+    "records.started": "Started",
+    "records.ended": "Ended",
+    "records.summary": "What",
+    "records.action": "Action taken",
+    "records.outcome": "Outcome",
+    "records.state": "State",
+    "records.incidents": "Incident response",
+    "records.incidents.open": "Incidents still open",
+    "records.targets": "Contract targets: respond within 10 minutes of a report; on site within "
+    "2 hours for a city branch, 4 hours for a suburban branch.",
+    "records.reported": "Reported",
+    "records.response": "Response",
+    "records.arrival": "On site after",
+    "records.handling": "Handling time",
+    "records.unresolved": "{duration} (not resolved)",
+    "records.verdict": "{duration} ({verdict})",
+    "records.target.met": "met",
+    "records.target.missed": "missed",
+    "records.arrival.suburban": "suburban 4 h target only",
+    "records.arrival.none": "no visit (handled remotely)",
+    "records.repairs": "Security appliance repair sheets",
+    "records.repairs.none": "No repairs in this period",
+    "records.repair.title": "Repair sheet (record {id})",
+    "records.repair.field": "Field",
+    "records.repair.value": "Value",
+    "records.repair.number": "Sheet number",
+    "records.repair.model": "Make and model",
+    "records.repair.site": "Location",
+    "records.repair.fault": "Fault",
+    "records.upgrades": "Upgrades done by hand",
+    "records.upgrades.none": "No upgrades done by hand in this period",
+    "sign.repair": "Engineer (signature): ______________    Agency (signature): "
+    "______________    Date: ____-__-__",
 }
 
 VENDORS: dict[str, str] = {
@@ -316,9 +351,13 @@ LIBRARIES: dict[str, str] = {
     "system": "system software",
 }
 
-MAINTENANCE_KINDS: dict[str, str] = {
+RECORD_KINDS: dict[str, str] = {
+    "maintenance": "maintenance / inspection",
     "repair": "repair",
-    "upgrade": "upgrade",
     "tuning": "tuning",
-    "inspection": "inspection",
+    "upgrade": "manual upgrade",
+    "incident": "incident response",
+    "duty": "duty note",
 }
+
+RECORD_STATES: dict[str, str] = {"open": "open", "closed": "closed"}

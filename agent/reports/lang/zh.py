@@ -230,11 +230,7 @@ STRINGS: dict[str, str] = {
     "maintenance.first": "发现时间",
     "maintenance.cleared": "恢复时间",
     "maintenance.records": "维护/调优记录",
-    "maintenance.records.none": "本期无人工维护记录。",
-    "maintenance.date": "日期",
-    "maintenance.kind": "类型",
-    "maintenance.description": "内容",
-    "maintenance.engineer": "工程师",
+    "maintenance.records.none": "本期无人工维护、调优记录。",
     "maintenance.sign": "确认",
     "exclusions.title": "维护窗口与监控系统自身中断",
     "exclusions.definition": (
@@ -253,6 +249,45 @@ STRINGS: dict[str, str] = {
     "exclusions.all_devices": "全部设备",
     "exclusions.gap.not_running": "监控服务未运行",
     "exclusions.gap.overload": "监控负载过高，采集被跳过或延迟",
+    # engineers' records (netmon record)
+    "records.title": "工程师工作记录",
+    "records.none": "本期无工程师工作记录",
+    "records.id": "编号",
+    "records.kind": "类别",
+    "records.engineer": "实施人",
+    "records.started": "开始时间",
+    "records.ended": "结束时间",
+    "records.summary": "内容",
+    "records.action": "处理措施",
+    "records.outcome": "处理结果",
+    "records.state": "状态",
+    "records.incidents": "应急响应",
+    "records.incidents.open": "未结束的应急事件",
+    "records.targets": "合同要求：接到报告后10分钟内响应；"
+    "市区分支机构2小时内、郊区分支机构4小时内到场。",
+    "records.reported": "报告时间",
+    "records.response": "响应用时",
+    "records.arrival": "到场用时",
+    "records.handling": "处置用时",
+    "records.unresolved": "{duration}（未结束）",
+    "records.verdict": "{duration}（{verdict}）",
+    "records.target.met": "达标",
+    "records.target.missed": "超时",
+    "records.arrival.suburban": "仅满足郊区4小时要求",
+    "records.arrival.none": "未到场（远程处置）",
+    "records.repairs": "安全设备维修单",
+    "records.repairs.none": "本期无设备维修记录",
+    "records.repair.title": "安全设备维修单（记录 {id}）",
+    "records.repair.field": "项目",
+    "records.repair.value": "内容",
+    "records.repair.number": "维修单编号",
+    "records.repair.model": "品牌型号",
+    "records.repair.site": "所在位置",
+    "records.repair.fault": "故障现象",
+    "records.upgrades": "人工升级记录",
+    "records.upgrades.none": "本期无人工升级记录",
+    "sign.repair": "维修工程师（签字）：________________    "
+    "用户确认（签字）：________________    日期：____年__月__日",
 }
 
 VENDORS: dict[str, str] = {
@@ -309,9 +344,13 @@ LIBRARIES: dict[str, str] = {
     "system": "系统软件",
 }
 
-MAINTENANCE_KINDS: dict[str, str] = {
+RECORD_KINDS: dict[str, str] = {
+    "maintenance": "日常维护/巡检",
     "repair": "维修",
-    "upgrade": "升级",
-    "tuning": "调优",
-    "inspection": "巡检",
+    "tuning": "策略调优",
+    "upgrade": "人工升级",
+    "incident": "应急响应",
+    "duty": "值班记录",
 }
+
+RECORD_STATES: dict[str, str] = {"open": "进行中", "closed": "已完成"}
