@@ -41,6 +41,7 @@ def health_reading(snapshot: HealthSnapshot) -> repo.HealthReading:
         repo.InterfaceState(
             if_index=port.index,
             name=port.name,
+            admin_up=port.admin_up,
             oper_up=port.oper_up,
             speed_bps=port.speed_bps,
             in_octets=port.in_octets,
@@ -49,6 +50,7 @@ def health_reading(snapshot: HealthSnapshot) -> repo.HealthReading:
             out_errors=port.out_errors,
             in_discards=port.in_discards,
             out_discards=port.out_discards,
+            alias=port.alias or None,
         )
         for port in snapshot.interfaces
     ]

@@ -59,6 +59,10 @@ class Interface:
     out_errors: int | None = None
     in_discards: int | None = None
     out_discards: int | None = None
+    # ifAdminStatus up(1): False for a port the operator shut (not a fault when it is down);
+    # None when the agent does not say.
+    admin_up: bool | None = None
+    alias: str = ""  # ifAlias: the description the operator gave the port ("" if none)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from collectors.base import Component, HealthSnapshot, Sensor
 
 if TYPE_CHECKING:
     from agent.inventory import Device
+    from collectors.component_names import Renamer
 
 # The snapshot values a driver's get_environment can give.
 CLI_FILLABLE = ("cpu", "memory", "temperature", "fans", "psus")
@@ -98,8 +99,14 @@ def model_mismatch(inventory_model: str, printed_model: str | None) -> str | Non
     return f"version output names {printed_model!r}, inventory says {inventory_model}"
 
 
-def fill_from_environment(snapshot: HealthSnapshot, environment: dict[str, Any]) -> list[str]:
-    """Put into ``snapshot`` what SNMP left unreadable; returns the names filled."""
+def fill_from_environment(
+    snapshot: HealthSnapshot, environment: dict[str, Any], rename: Renamer | None = None
+) -> list[str]:
+    """Put into ``snapshot`` what SNMP left unreadable; returns the names filled.
+
+    ``rename`` gives a fan or power supply the name SNMP knows it by (the vendor profile's
+    ``[components]`` rules, ``collectors/component_names.py``), so one component read by
+    either protocol is one component downstream."""
     filled: list[str] = []
     missing = set(snapshot.unreadable) | ({*CLI_FILLABLE} if not snapshot.reachable else set())
     cpu = environment.get("cpu") or {}
@@ -130,7 +137,10 @@ def fill_from_environment(snapshot: HealthSnapshot, environment: dict[str, Any])
     for name, key in (("fans", "fans"), ("psus", "power")):
         entries = environment.get(key) or {}
         if name in missing and entries:
-            components = [_component(label, entry) for label, entry in entries.items()]
+            components = [
+                _component(rename(name, label) if rename else label, entry)  # type: ignore[arg-type]
+                for label, entry in entries.items()
+            ]
             if name == "fans":
                 snapshot.fans = components
             else:

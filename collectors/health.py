@@ -26,6 +26,7 @@ from collectors.cli_health import (
     model_mismatch,
     read_cli_health,
 )
+from collectors.component_names import component_namer
 from collectors.counters import CounterTracker
 from collectors.snmp.client import SnmpClient
 from collectors.snmp.health import SnmpHealthReader
@@ -151,7 +152,9 @@ class HealthCollector:
                 )
                 self._facts[device.name] = known
             if cli.environment is not None:
-                fill_from_environment(snapshot, cli.environment)
+                fill_from_environment(
+                    snapshot, cli.environment, rename=component_namer(device.vendor)
+                )
         if known is not None:
             identity = snapshot.identity
             snapshot.identity = dataclasses.replace(

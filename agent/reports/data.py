@@ -162,6 +162,21 @@ class InterfaceProblem:
     down_samples: int  # administratively up (or unknown) but operationally down
     errors_added: int  # growth of in+out error counters over the period
     discards_added: int
+    alias: str = ""  # ifAlias: the description the operator gave the port
+    uplink: bool = False  # one of the device's uplinks in the inventory
+    admin_down_samples: int = 0  # polls with the port shut by the operator
+
+    @property
+    def is_problem(self) -> bool:
+        """Errors or discards grew; or it went down and matters: an uplink (even down all
+        period), or a described port that was up at some time in the period."""
+        if self.errors_added > 0 or self.discards_added > 0:
+            return True
+        if self.down_samples == 0:
+            return False
+        if self.uplink:
+            return True
+        return bool(self.alias) and self.down_samples + self.admin_down_samples < self.samples
 
 
 @dataclass(frozen=True)
@@ -294,6 +309,8 @@ class ReportData:
     monitoring_gaps: list[GapRow] = field(default_factory=list)  # netmon's own downtime
     uptime: Assessment | None = None
     records: list[RecordRow] = field(default_factory=list)  # overlapping the period
+    # Per device: ports down or shut all period without an uplink role (not faults).
+    unused_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_data(self) -> bool:
@@ -393,6 +410,7 @@ def load_report_data(
         outages=outages,
         faults=faults,
         interfaces=_interface_problems(session, start, end),
+        unused_ports=_unused_ports(session, start, end),
         config_changes=changes,
         drift=drift,
         signatures=_signatures_at(session, end, last_day),
@@ -593,8 +611,14 @@ def _components(
 def _interface_problems(
     session: Session, start: dt.datetime, end: dt.datetime
 ) -> list[InterfaceProblem]:
-    """Per interface: polls, polls down, and growth of error and discard counters, summed
-    from the hourly roll-ups; only interfaces with something to report."""
+    """Interfaces that are problems in ``[start, end)``, summed from the hourly roll-ups.
+
+    A port is a problem when its error or discard counters grew, or when it went down
+    (operationally down while administratively up) and it matters: an uplink of the inventory
+    (down at any time, even all period), or a port the operator described (ifAlias) that was
+    down for part of the period. A port shut by the operator (admin-down) never counts as down,
+    and an undescribed, non-uplink port that went down is not a fault: unused ports are only
+    counted (``_unused_ports``)."""
     errors = func.sum(InterfaceHourly.in_errors + InterfaceHourly.out_errors)
     discards = func.sum(InterfaceHourly.in_discards + InterfaceHourly.out_discards)
     down = func.sum(InterfaceHourly.down_samples)
@@ -604,6 +628,7 @@ def _interface_problems(
             InterfaceHourly.if_index,
             func.sum(InterfaceHourly.samples).label("samples"),
             down.label("down"),
+            func.sum(InterfaceHourly.admin_down_samples).label("admin_down"),
             errors.label("errors"),
             discards.label("discards"),
         )
@@ -615,10 +640,13 @@ def _interface_problems(
     query = (
         select(
             Device.name,
+            Device.uplinks,
             totals.c.if_index,
             InterfaceStateRow.name,
+            InterfaceStateRow.alias,
             totals.c.samples,
             totals.c.down,
+            totals.c.admin_down,
             totals.c.errors,
             totals.c.discards,
         )
@@ -632,20 +660,59 @@ def _interface_problems(
         )
         .order_by(Device.name, totals.c.if_index)
     )
-    return [
-        InterfaceProblem(
+    problems = []
+    for row in session.execute(query):
+        device, uplinks, if_index, name, alias, samples, down_n, admin_n, err, disc = row
+        port = InterfaceProblem(
             device,
             if_index,
             name or f"ifIndex {if_index}",
             int(samples),
-            int(down_samples),
-            int(errors_added or 0),
-            int(discards_added or 0),
+            int(down_n or 0),
+            int(err or 0),
+            int(disc or 0),
+            alias=alias or "",
+            uplink=bool(name) and name in (uplinks or ()),
+            admin_down_samples=int(admin_n or 0),
         )
-        for device, if_index, name, samples, down_samples, errors_added, discards_added in (
-            session.execute(query)
+        if port.is_problem:
+            problems.append(port)
+    return problems
+
+
+def _unused_ports(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """Per device, the ports down or shut in every poll of ``[start, end)`` that are not
+    uplinks: reported as a count ("unused ports: N"), never as faults."""
+    totals = (
+        select(
+            InterfaceHourly.device_id,
+            InterfaceHourly.if_index,
         )
-    ]
+        .where(InterfaceHourly.hour_start >= start, InterfaceHourly.hour_start < end)
+        .group_by(InterfaceHourly.device_id, InterfaceHourly.if_index)
+        .having(
+            func.sum(InterfaceHourly.down_samples + InterfaceHourly.admin_down_samples)
+            >= func.sum(InterfaceHourly.samples)
+        )
+        .subquery()
+    )
+    query = (
+        select(Device.name, Device.uplinks, InterfaceStateRow.name)
+        .select_from(totals)
+        .join(Device, totals.c.device_id == Device.id)
+        .outerjoin(
+            InterfaceStateRow,
+            and_(
+                InterfaceStateRow.device_id == totals.c.device_id,
+                InterfaceStateRow.if_index == totals.c.if_index,
+            ),
+        )
+    )
+    unused: dict[str, int] = defaultdict(int)
+    for device, uplinks, name in session.execute(query):
+        if not (name and name in (uplinks or ())):
+            unused[device] += 1
+    return dict(unused)
 
 
 # --- configurations (kept in one place: the config storage may change under issue 4) -----

@@ -242,6 +242,9 @@ def _device(
         )
     else:
         nothing.append(text("device.item.interfaces"))
+    unused = data.unused_ports.get(info.name, 0)
+    if unused:  # said once as a count: ports down or shut all period are not faults
+        section.add(Paragraph(text("interfaces.unused", count=unused)))
     events = event_rows(mine.events, mine.outages, data, text)
     if events:
         section.add(events_table(events, text))

@@ -143,6 +143,9 @@ class Device(Base):
     site: Mapped[str] = mapped_column(String(128))
     # Service scope from the contract tables, e.g. ["HW", "SIG", "TUNE"].
     services: Mapped[list[str]]
+    # The inventory's uplink interface names: a port with this role that goes down is a fault
+    # even when it stays down all period (reports, issue 12).
+    uplinks: Mapped[list[str]] = mapped_column(default=list, server_default=sql_text("'[]'"))
     address: Mapped[str | None] = mapped_column(String(64))
     # When the inventory first / last listed the device (reachability: outages, roll-ups).
     first_seen: Mapped[dt.datetime]
@@ -280,6 +283,7 @@ class InterfaceState(Base):
     device_id: Mapped[int] = mapped_column(_device_fk(), primary_key=True)
     if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
+    alias: Mapped[str | None] = mapped_column(String(64))  # ifAlias: the operator's description
     admin_up: Mapped[bool | None] = mapped_column(Boolean)
     oper_up: Mapped[bool | None] = mapped_column(Boolean)
     speed_bps: Mapped[int | None] = mapped_column(Counter64)
@@ -333,6 +337,8 @@ class _InterfaceFigures:
     if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     samples: Mapped[int] = mapped_column(Integer)
     down_samples: Mapped[int] = mapped_column(Integer)
+    # Polls with ifAdminStatus down: a shut port, never a fault (not in down_samples).
+    admin_down_samples: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
     status_changes: Mapped[int] = mapped_column(Integer)
     in_octets: Mapped[int] = mapped_column(BigInteger)
     out_octets: Mapped[int] = mapped_column(BigInteger)

@@ -114,6 +114,7 @@ def sync_devices(
             "kind": device.kind,
             "site": device.site,
             "services": list(device.services),
+            "uplinks": list(getattr(device, "uplinks", ())),
             "address": None if device.address is None else str(device.address),
         }
         row = stored.get(device.name)
@@ -196,6 +197,7 @@ class InterfaceState:
     out_errors: int | None = None
     in_discards: int | None = None
     out_discards: int | None = None
+    alias: str | None = None  # ifAlias, the port's description
 
 
 @dataclass(frozen=True, slots=True)

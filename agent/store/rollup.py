@@ -147,6 +147,7 @@ class _TemperatureBucket:
 class _InterfaceBucket:
     samples: int = 0
     down_samples: int = 0
+    admin_down_samples: int = 0
     status_changes: int = 0
     growth: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
 
@@ -154,6 +155,7 @@ class _InterfaceBucket:
         return {
             "samples": self.samples,
             "down_samples": self.down_samples,
+            "admin_down_samples": self.admin_down_samples,
             "status_changes": self.status_changes,
             **self.growth,
         }
@@ -173,8 +175,13 @@ def counter_growth(previous: int | None, current: int | None) -> int:
 class _Fold:
     """The state of the devices in one batch, loaded once, updated in memory, written once."""
 
-    def __init__(self, session: Session, device_ids: set[int]) -> None:
+    def __init__(
+        self, session: Session, device_ids: set[int], absent: frozenset[str] = frozenset()
+    ) -> None:
         self.session = session
+        # Columns the schema does not have yet (the 0004 migration folds before 0007).
+        self.absent = absent
+        self.port_columns = tuple(c for c in _PORT_COLUMNS if c not in absent)
         self.health_hours: dict[tuple[dt.datetime, int], _HealthBucket] = {}
         self.health_days: dict[tuple[dt.date, int], _HealthBucket] = {}
         self.temp_hours: dict[tuple[dt.datetime, int, str], _TemperatureBucket] = {}
@@ -199,9 +206,10 @@ class _Fold:
         }
         self.closed_outages: list[dict[str, Any]] = []
         ports = InterfaceState.__table__
+        wanted = [ports.c[column] for column in ("device_id", "if_index", *self.port_columns)]
         self.ports: dict[tuple[int, int], dict[str, Any]] = {
-            (row["device_id"], row["if_index"]): {column: row[column] for column in _PORT_COLUMNS}
-            for row in session.execute(select(ports).where(ports.c.device_id.in_(ids))).mappings()
+            (row["device_id"], row["if_index"]): {c: row[c] for c in self.port_columns}
+            for row in session.execute(select(*wanted).where(ports.c.device_id.in_(ids))).mappings()
         }
         self.touched_ports: set[tuple[int, int]] = set()
 
@@ -289,7 +297,7 @@ class _Fold:
         key = (device, port.if_index)
         previous = self.ports.get(key)
         current = {
-            column: getattr(port, column) for column in _PORT_COLUMNS if column != "sampled_at"
+            column: getattr(port, column) for column in self.port_columns if column != "sampled_at"
         }
         current["sampled_at"] = at
         for counter in COUNTERS:
@@ -307,6 +315,7 @@ class _Fold:
         ):
             bucket.samples += 1
             bucket.down_samples += 1 if down else 0
+            bucket.admin_down_samples += 1 if port.admin_up is False else 0
             bucket.status_changes += 1 if changed else 0
             if previous is not None:
                 for counter in COUNTERS:
@@ -338,6 +347,7 @@ class _Fold:
             ("hour_start", "device_id", "if_index"),
             self.port_hours,
             _INTERFACE_RULES,
+            self.absent,
         )
         _upsert_buckets(
             session,
@@ -345,6 +355,7 @@ class _Fold:
             ("day", "device_id", "if_index"),
             self.port_days,
             _INTERFACE_RULES,
+            self.absent,
         )
         _write_spells(
             session, ComponentEpisode.__table__, [*self.closed_episodes, *self.episodes.values()]
@@ -357,19 +368,22 @@ class _Fold:
             ]
             table = InterfaceState.__table__
             # Through the ORM table's types, so Counter64 values are stored as such.
+            port_columns = self.port_columns
             statement = _cached_upsert(
                 session,
                 table,
                 lambda insert: insert.on_conflict_do_update(
                     index_elements=["device_id", "if_index"],
-                    set_={column: insert.excluded[column] for column in _PORT_COLUMNS},
+                    set_={column: insert.excluded[column] for column in port_columns},
                 ),
+                self.absent,
             )
             session.execute(statement, rows)
 
 
 _PORT_COLUMNS = (
     "name",
+    "alias",
     "admin_up",
     "oper_up",
     "speed_bps",
@@ -400,6 +414,7 @@ _TEMPERATURE_RULES = {"count": _ADD, "sum": _ADD, "min": _LOW, "max": _HIGH, "la
 _INTERFACE_RULES = {
     "samples": _ADD,
     "down_samples": _ADD,
+    "admin_down_samples": _ADD,
     "status_changes": _ADD,
     **dict.fromkeys(COUNTERS, _ADD),
 }
@@ -417,11 +432,18 @@ def _insert(session: Session, table: Table) -> Any:
 # Upsert statements by (dialect, table): building one (its ``excluded`` columns and a CASE
 # per merged column) cost more CPU than executing it for a batch of one poll, and it is the
 # same statement every time (the rows are bound parameters).
-_UPSERTS: dict[tuple[str, Table], Any] = {}
+_UPSERTS: dict[tuple[str, Table, frozenset[str]], Any] = {}
 
 
-def _cached_upsert(session: Session, table: Table, build: Callable[[Any], Any]) -> Any:
-    key = (session.get_bind().dialect.name, table)
+def _cached_upsert(
+    session: Session,
+    table: Table,
+    build: Callable[[Any], Any],
+    absent: frozenset[str] = frozenset(),
+) -> Any:
+    # Keyed by the columns left out too: a migration folding history into an older schema
+    # builds other statements than the daemon.
+    key = (session.get_bind().dialect.name, table, absent)
     statement = _UPSERTS.get(key)
     if statement is None:
         statement = _UPSERTS[key] = build(_insert(session, table))
@@ -446,10 +468,16 @@ def _upsert_buckets(
     keys: Sequence[str],
     buckets: dict[tuple[Any, ...], Any],
     rules: dict[str, str],
+    absent: frozenset[str] = frozenset(),
 ) -> None:
     if not buckets:
         return
-    rows = [dict(zip(keys, key, strict=True)) | bucket.row() for key, bucket in buckets.items()]
+    rules = {column: rule for column, rule in rules.items() if column not in absent}
+    rows = [
+        dict(zip(keys, key, strict=True))
+        | {column: value for column, value in bucket.row().items() if column not in absent}
+        for key, bucket in buckets.items()
+    ]
 
     def build(statement: Any) -> Any:
         excluded = statement.excluded
@@ -461,7 +489,7 @@ def _upsert_buckets(
             )
         return statement.on_conflict_do_update(index_elements=list(keys), set_=values)
 
-    session.execute(_cached_upsert(session, table, build), rows)
+    session.execute(_cached_upsert(session, table, build, absent), rows)
 
 
 def _upsert_health(
@@ -490,13 +518,21 @@ def _write_spells(session: Session, table: Table, rows: Iterable[dict[str, Any]]
         )
 
 
-def fold_polls(session: Session, polls: Sequence[PollInput]) -> None:
+# Columns later migrations added to the tables the fold writes: the 0004 migration replays
+# history through this fold before they exist, so it folds without them.
+ADDED_AFTER_0004 = frozenset({"alias", "admin_down_samples"})  # 0007_interface_roles
+
+
+def fold_polls(
+    session: Session, polls: Sequence[PollInput], absent: frozenset[str] = frozenset()
+) -> None:
     """Fold health polls into roll-ups, episodes, outages and interface states (flushes, never
-    commits). Polls of one device must be in time order and newer than what is stored."""
+    commits). Polls of one device must be in time order and newer than what is stored.
+    ``absent``: columns the schema does not have yet (a migration folding history)."""
     if not polls:
         return
     session.flush()
-    fold = _Fold(session, {poll.device_id for poll in polls})
+    fold = _Fold(session, {poll.device_id for poll in polls}, absent)
     for poll in sorted(polls, key=lambda poll: (poll.device_id, poll.sampled_at)):
         fold.add(poll)
     fold.write()

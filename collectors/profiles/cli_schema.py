@@ -141,12 +141,46 @@ class Signatures(_Strict):
     versions: dict[str, VersionScheme] = Field(default_factory=dict)
 
 
+class ComponentName(_Sourced):
+    """One CLI name shape and the SNMP name it stands for (collectors/component_names.py).
+
+    ``pattern`` must match the whole CLI name; ``name`` is built from its named groups
+    (``{number}``), a group that did not take part takes its value from ``defaults``, and a
+    numeric group is moved by ``shift`` (the CLI counts from 1 where the SNMP index counts
+    from 0)."""
+
+    pattern: str
+    name: str = Field(min_length=1)
+    defaults: dict[str, str] = Field(default_factory=dict)
+    shift: dict[str, int] = Field(default_factory=dict)
+    _pattern = field_validator("pattern")(lambda value: _regex(value))
+
+    @model_validator(mode="after")
+    def _groups_known(self) -> ComponentName:
+        import string
+
+        groups = set(re.compile(self.pattern).groupindex)
+        used = {field for _, field, _, _ in string.Formatter().parse(self.name) if field}
+        unknown = sorted((used | set(self.shift) | set(self.defaults)) - groups)
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a named group of pattern {self.pattern!r}")
+        return self
+
+
+class ComponentNames(_Strict):
+    """Per component kind, the CLI name shapes mapped onto the SNMP names (first match)."""
+
+    fans: list[ComponentName] = Field(default_factory=list)
+    psus: list[ComponentName] = Field(default_factory=list)
+
+
 class CliProfileFile(_Strict):
     session: Session
     commands: dict[str, Command]
     errors: list[ErrorLine] = Field(default_factory=list)
     config: Config | None = None
     signatures: Signatures | None = None
+    components: ComponentNames | None = None
 
 
 class CliProfileError(ValueError):

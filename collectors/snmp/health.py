@@ -56,6 +56,7 @@ SYS_UPTIME: OID = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 # IF-MIB (RFC 2863) ifTable and ifXTable columns.
 IF_DESCR: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
 IF_SPEED: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 5)
+IF_ADMIN_STATUS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 7)  # up(1), down(2), testing(3) [if-mib]
 IF_OPER_STATUS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 8)  # up(1)
 IF_IN_OCTETS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 10)
 IF_IN_DISCARDS: OID = (1, 3, 6, 1, 2, 1, 2, 2, 1, 13)
@@ -67,11 +68,14 @@ IF_NAME: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
 IF_HC_IN_OCTETS: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6)
 IF_HC_OUT_OCTETS: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 10)
 IF_HIGH_SPEED: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15)  # Mbit/s
+IF_ALIAS: OID = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18)  # DisplayString (SIZE(0..64)) [if-mib]
 INTERFACE_COLUMNS: tuple[OID, ...] = (
-    IF_DESCR, IF_SPEED, IF_OPER_STATUS, IF_IN_OCTETS, IF_IN_DISCARDS, IF_IN_ERRORS,
-    IF_OUT_OCTETS, IF_OUT_DISCARDS, IF_OUT_ERRORS, IF_NAME, IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS,
-    IF_HIGH_SPEED,
+    IF_DESCR, IF_SPEED, IF_ADMIN_STATUS, IF_OPER_STATUS, IF_IN_OCTETS, IF_IN_DISCARDS,
+    IF_IN_ERRORS, IF_OUT_OCTETS, IF_OUT_DISCARDS, IF_OUT_ERRORS, IF_NAME, IF_HC_IN_OCTETS,
+    IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_ALIAS,
 )  # fmt: skip
+# ifAlias is at most 64 octets (IF-MIB); a longer value is cut, not refused.
+MAX_ALIAS_CHARS = 64
 
 Table = dict[OID, dict[OID, Any]]  # column -> {row index: value}
 
@@ -298,11 +302,15 @@ class SnmpHealthReader:
                     octets[direction] = self.counters.update(
                         snapshot.device, f"if{if_index}.{direction}", raw, uptime=uptime, at=now
                     ).total
+            # Only up(1) and down(2) decide; testing(3) or garbage leaves it unknown.
+            admin = table.get(IF_ADMIN_STATUS, {}).get(index)
             snapshot.interfaces.append(
                 Interface(
                     index=if_index,
                     name=name or f"ifIndex {if_index}",
                     oper_up=oper[index] == 1,
+                    admin_up={1: True, 2: False}.get(admin) if isinstance(admin, int) else None,
+                    alias=_label(table.get(IF_ALIAS, {}).get(index))[:MAX_ALIAS_CHARS],
                     speed_bps=speed,
                     in_octets=octets.get("in"),
                     out_octets=octets.get("out"),

@@ -40,6 +40,11 @@ def test_every_shipped_profile_matches_the_schema(vendor: str) -> None:
         (lambda d: d["session"].update(max_output_chars=0), "session.max_output_chars"),
         (lambda d: d["session"].update(prompt_terminators=["#", "$"]), "ending in '$'"),
         (lambda d: d["session"].pop("prompt_terminators"), "required with device_class"),
+        (
+            lambda d: d["components"]["fans"][0].update(name="Fan {slot}"),
+            "components.fans.#1: Value error, 'slot' is not a named group",
+        ),
+        (lambda d: d["components"]["psus"][0].update(patern="x"), "components.psus.#1.patern"),
     ],
 )
 def test_a_typo_or_bad_value_is_an_error_naming_file_and_key(change, named: str) -> None:

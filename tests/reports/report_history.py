@@ -44,6 +44,7 @@ class Box:
     site: str = "headquarters"
     services: tuple[str, ...] = ("hardware", "tuning")
     address: str | None = "127.0.0.1"
+    uplinks: tuple[str, ...] = ()
 
 
 DEVICES = (
@@ -55,7 +56,8 @@ DEVICES = (
         services=("hardware", "signatures", "tuning"),
     ),
     Box("fw-1", "topsec", "NGFW4000", "firewall"),
-    Box("sw-1", "h3c", "S5500", "switch"),
+    # Port 2 is the uplink: a port down for two polls is a fault only with a role (issue 12).
+    Box("sw-1", "h3c", "S5500", "switch", uplinks=("GE1/0/2",)),
 )
 
 

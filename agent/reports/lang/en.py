@@ -114,6 +114,7 @@ STRINGS: dict[str, str] = {
     "interfaces.down": "Samples down",
     "interfaces.errors": "New errors",
     "interfaces.discards": "New discards",
+    "interfaces.unused": "Unused ports (down or shut all period, not uplinks): {count}",
     "events.caption": "Alerts and outages",
     "events.time": "Occurred",
     "events.severity": "Severity",

@@ -118,6 +118,7 @@ STRINGS: dict[str, str] = {
     "interfaces.down": "中断采样次数",
     "interfaces.errors": "新增错包",
     "interfaces.discards": "新增丢包",
+    "interfaces.unused": "未使用端口（整期中断或关闭，非上联口）：{count} 个",
     "events.caption": "告警与中断",
     "events.time": "发生时间",
     "events.severity": "级别",

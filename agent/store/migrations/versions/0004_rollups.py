@@ -175,7 +175,7 @@ def _replay_history(session: Session) -> int:
     # Imported here: the fold is the live write path, used as it stands at this revision.
     from agent.store import repository as repo
     from agent.store.models import HealthSample
-    from agent.store.rollup import PollInput, fold_polls
+    from agent.store.rollup import ADDED_AFTER_0004, PollInput, fold_polls
 
     readings = sa.table(
         "component_readings",
@@ -242,6 +242,7 @@ def _replay_history(session: Session) -> int:
                 )
                 for sample in samples
             ],
+            absent=ADDED_AFTER_0004,
         )
         replayed += len(samples)
         last = samples[-1]
