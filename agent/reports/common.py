@@ -13,6 +13,7 @@ from agent.reports.data import (
     UpgradeRow,
 )
 from agent.reports.document import Document, Paragraph, Table
+from agent.reports.event_text import event_text
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
@@ -56,7 +57,7 @@ def event_rows(
                 (
                     text.time(event.occurred_at),
                     text.severity(event.severity),
-                    event.message,
+                    event_text(text, event.kind, event.details),
                     state,
                     duration,
                 ),

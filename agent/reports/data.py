@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from agent.event_kinds import is_informational
 from agent.reports.period import Period
 from agent.store import repository as repo
 from agent.store.models import (
@@ -222,6 +223,13 @@ class EventRow:
     state: str
     closed_at: dt.datetime | None
     acknowledged_by: str | None
+    # What documents word the event from (agent.reports.event_text); ``message`` is for logs.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def informational(self) -> bool:
+        """A recorded fact, not a problem: never an open item or a finding."""
+        return is_informational(self.kind, self.severity)
 
     def closed_before(self, moment: dt.datetime) -> bool:
         return self.closed_at is not None and self.closed_at < moment
@@ -800,6 +808,7 @@ def _event_row(event: Event) -> EventRow:
         state=event.state,
         closed_at=event.closed_at,
         acknowledged_by=event.acknowledged_by,
+        details=dict(event.details or {}),
     )
 
 

@@ -77,7 +77,8 @@ def device_problems(
         problems.append(text("problem.interfaces", count=len(mine.interfaces)))
     if mine.drift:
         problems.append(text("problem.drift"))
-    still_open = [e for e in data.events_open if e.device == info.name]
+    # Informational events ("first configuration stored") are facts, not open issues.
+    still_open = [e for e in data.events_open if e.device == info.name and not e.informational]
     if still_open:
         problems.append(text("problem.open_events", count=len(still_open)))
     return problems

@@ -28,6 +28,11 @@ class Text:
     def __call__(self, key: str, **values: object) -> str:
         return self._strings[key].format(**values)
 
+    def table(self, name: str) -> dict[str, str]:
+        """One of the language module's tables (EVENTS, EVENT_KINDS, LIBRARIES, ...)."""
+        table: dict[str, str] = getattr(self._module, name)
+        return table
+
     def _lookup(self, table: str, key: str) -> str:
         return getattr(self._module, table).get(key, key)
 

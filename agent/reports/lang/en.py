@@ -305,3 +305,59 @@ MAINTENANCE_KINDS: dict[str, str] = {
     "tuning": "tuning",
     "inspection": "inspection",
 }
+
+# Event wording by kind (agent.event_kinds); values come from the event's details.
+# "<kind>.<variant>" keys are chosen by agent.reports.event_text when the details call for it.
+EVENTS: dict[str, str] = {
+    "unknown": "event of an unregistered kind ({kind})",
+    "config-first-seen": "first configuration stored (v{version})",
+    "config-change": "configuration changed: v{from} -> v{to} (+{added} / -{removed} lines)",
+    "config-change.secrets": "configuration changed: v{from} -> v{to} (+{added} / -{removed} "
+    "lines, {secrets_changed} password/key change(s))",
+    "config-drift": "configuration v{version} differs from the reference v{reference} "
+    "(not approved)",
+    "config-drift.no_reference": "configuration v{version} has no reference (not approved)",
+    "config-drift-cleared": "configuration drift cleared (now v{version})",
+    "config-approved": "configuration v{version} approved as baseline by {by}: {reason}",
+    "identity-mismatch": "the device does not match its inventory entry (looks like "
+    "{detected_model})",
+    "identity-mismatch.unknown_model": "the device does not match its inventory entry",
+    "device-serial": "serial number {serial} recorded",
+    "device-replaced": "serial number changed from {previous_serial} to {serial}: the box "
+    "was replaced",
+    "signature-upgrade": "{library} upgraded from {from_version} to {to_version}",
+    "signature-rollback": "{library} went back from {from_version} to {to_version}",
+    "licence-renewed": "licence {feature} extended from {from_expiry} to {to_expiry}",
+    "licence-changed": "licence {feature} expiry changed from {from_expiry} to {to_expiry}",
+    "device-down": "device unreachable",
+    "fan-failed": "fan {component} failed",
+    "psu-failed": "power supply {component} failed",
+    "cpu-high": "CPU usage high ({value})",
+    "interface-down": "interface {interface} down",
+    "licence-expiring": "licence {feature} expires on {expires_on}",
+    "config-changed": "configuration changed",
+    "config-changed.unapproved": "configuration changed (not approved)",
+}
+
+# Short names of the event kinds (finding groups, fallbacks when details are missing).
+EVENT_KINDS: dict[str, str] = {
+    "config-first-seen": "first configuration",
+    "config-change": "configuration change",
+    "config-drift": "configuration drift",
+    "config-drift-cleared": "drift cleared",
+    "config-approved": "configuration approval",
+    "identity-mismatch": "identity mismatch",
+    "device-serial": "serial number",
+    "device-replaced": "device replaced",
+    "signature-upgrade": "library/software upgrade",
+    "signature-rollback": "library/software rollback",
+    "licence-renewed": "licence renewed",
+    "licence-changed": "licence changed",
+    "device-down": "device unreachable",
+    "fan-failed": "fan failure",
+    "psu-failed": "power supply failure",
+    "cpu-high": "high CPU",
+    "interface-down": "interface down",
+    "licence-expiring": "licence expiring",
+    "config-changed": "configuration change",
+}

@@ -298,3 +298,56 @@ MAINTENANCE_KINDS: dict[str, str] = {
     "tuning": "调优",
     "inspection": "巡检",
 }
+
+# Event wording by kind (agent.event_kinds); values come from the event's details.
+# "<kind>.<variant>" keys are chosen by agent.reports.event_text when the details call for it.
+EVENTS: dict[str, str] = {
+    "unknown": "未登记的事件类型（{kind}）",
+    "config-first-seen": "首次保存配置（版本 v{version}）",
+    "config-change": "配置变更：v{from} → v{to}（新增 {added} 行，删除 {removed} 行）",
+    "config-change.secrets": "配置变更：v{from} → v{to}（新增 {added} 行，删除 {removed} 行，"
+    "其中 {secrets_changed} 处口令/密钥变更）",
+    "config-drift": "当前配置 v{version} 与参照配置 v{reference} 不一致（未审批）",
+    "config-drift.no_reference": "当前配置 v{version} 无参照配置（未审批）",
+    "config-drift-cleared": "配置偏离已消除（当前版本 v{version}）",
+    "config-approved": "配置 v{version} 由 {by} 审批为基线：{reason}",
+    "identity-mismatch": "设备识别结果与资产清单不符（识别为 {detected_model}）",
+    "identity-mismatch.unknown_model": "设备识别结果与资产清单不符",
+    "device-serial": "记录设备序列号 {serial}",
+    "device-replaced": "设备序列号由 {previous_serial} 变为 {serial}，设备已更换",
+    "signature-upgrade": "{library}由 {from_version} 升级到 {to_version}",
+    "signature-rollback": "{library}由 {from_version} 回退到 {to_version}",
+    "licence-renewed": "授权 {feature} 到期日由 {from_expiry} 延长至 {to_expiry}",
+    "licence-changed": "授权 {feature} 到期日由 {from_expiry} 变为 {to_expiry}",
+    "device-down": "设备不可达",
+    "fan-failed": "风扇 {component} 故障",
+    "psu-failed": "电源 {component} 故障",
+    "cpu-high": "CPU 使用率过高（{value}）",
+    "interface-down": "接口 {interface} 中断",
+    "licence-expiring": "授权 {feature} 将于 {expires_on} 到期",
+    "config-changed": "配置发生变更",
+    "config-changed.unapproved": "配置发生变更（未审批）",
+}
+
+# Short names of the event kinds (finding groups, fallbacks when details are missing).
+EVENT_KINDS: dict[str, str] = {
+    "config-first-seen": "首次保存配置",
+    "config-change": "配置变更",
+    "config-drift": "配置偏离基线",
+    "config-drift-cleared": "配置偏离消除",
+    "config-approved": "配置审批",
+    "identity-mismatch": "设备识别不符",
+    "device-serial": "设备序列号",
+    "device-replaced": "设备更换",
+    "signature-upgrade": "特征库/软件升级",
+    "signature-rollback": "特征库/软件回退",
+    "licence-renewed": "授权续期",
+    "licence-changed": "授权变更",
+    "device-down": "设备不可达",
+    "fan-failed": "风扇故障",
+    "psu-failed": "电源故障",
+    "cpu-high": "CPU 使用率过高",
+    "interface-down": "接口中断",
+    "licence-expiring": "授权即将到期",
+    "config-changed": "配置变更",
+}
