@@ -79,6 +79,12 @@ class DeviceInfo:
     kind: str
     site: str
     services: tuple[str, ...]  # contract codes: HW, SIG, TUNE
+    site_name: str | None = None  # the inventory's display name for the site
+
+    @property
+    def site_label(self) -> str:
+        """What documents print for the site: the display name, else the code."""
+        return self.site_name or self.site
 
     def has_service(self, code: str) -> bool:
         return code in self.services
@@ -386,7 +392,15 @@ def devices_in_period(session: Session, start: dt.datetime, end: dt.datetime) ->
         .order_by(Device.name)
     )
     return [
-        DeviceInfo(row.name, row.vendor, row.model, row.kind, row.site, _services(row.services))
+        DeviceInfo(
+            row.name,
+            row.vendor,
+            row.model,
+            row.kind,
+            row.site,
+            _services(row.services),
+            site_name=row.site_name,
+        )
         for row in session.scalars(query)
     ]
 

@@ -166,7 +166,7 @@ def _device(
     mine = data.for_device(info.name)
     rows: list[tuple[str, str]] = [
         (text("device.kind"), text.kind(info.kind)),
-        (text("device.site"), info.site),
+        (text("device.site"), info.site_label),
         (
             text("device.services"),
             text("list.sep").join(text.service(code) for code in info.services),
