@@ -51,6 +51,9 @@ def event_rows(
         closed = event.closed_before(end)
         state = text.event_state("closed" if closed else event.state)
         duration = text.duration(event.duration(end)) + ("" if closed else text("open_suffix"))
+        if event.informational:
+            # A recorded fact: nothing is open and nothing lasts.
+            state, duration = text("event.recorded"), text("dash")
         rows.append(
             (
                 event.occurred_at,

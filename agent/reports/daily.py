@@ -89,7 +89,11 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
                         event.device or text("dash"),
                         text.severity(event.severity),
                         event_text(text, event.kind, event.details),
-                        text.event_state("closed" if event.closed_before(end) else event.state),
+                        text("event.recorded")
+                        if event.informational
+                        else text.event_state(
+                            "closed" if event.closed_before(end) else event.state
+                        ),
                     )
                     for event in data.events
                 ),

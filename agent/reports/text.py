@@ -59,8 +59,9 @@ class Text:
         return self._lookup("COMPONENT_STATUSES", key)
 
     def library(self, key: str) -> str:
-        label = self._lookup("LIBRARIES", key)
-        return label if label == key else f"{label} ({key})"
+        # The label alone: a code such as "(av)" would be English inside a Chinese document.
+        # A vendor's own library name (no label) is a proper name and stays as the box says.
+        return self._lookup("LIBRARIES", key)
 
     def maintenance_kind(self, key: str) -> str:
         return self._lookup("MAINTENANCE_KINDS", key)

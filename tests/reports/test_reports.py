@@ -87,11 +87,14 @@ def test_monthly_numbers(known_data: ReportData, settings: ReportSettings) -> No
     assert isinstance(av_items, Table)
     assert row_for(av_items, "风扇")[1] == "2 个，全部正常"  # the last reading
     assert row_for(av_items, "温度峰值")[1] == "45 ℃"
-    # Findings follow from the data: the unapproved change on sw-1.
-    findings = next(s for _, s in document.walk() if s.title == "发现的问题")
-    assert any("sw-1" in item and "未经审批" in item for item in findings.blocks[0].items)  # type: ignore[union-attr]
+    # Findings follow from the data: the unapproved change on sw-1, one row per device and kind.
+    findings = table_with(document, "问题类别")
+    drift = next(row for row in findings.rows if row[:2] == ("sw-1", "配置未审批"))
+    assert drift[2] == "1" and "未经审批" in drift[4]
+    # Summary, findings, appendix (fleet, devices, notes); the devices are in the appendix.
+    assert [s.title for s in document.sections] == ["概要", "发现与建议", "附录"]
     numbers = [s.number for _, s in document.walk()]
-    assert numbers[:3] == ["1", "2", "3"] and "3.1" in numbers
+    assert [s.number for s in document.sections] == ["1", "2", "3"] and "3.2.1" in numbers
 
 
 def test_daily_report_of_the_outage_day(known_store, settings: ReportSettings) -> None:  # type: ignore[no-untyped-def]
