@@ -293,7 +293,7 @@ def test_unknown_keys_at_every_level_suggest_the_closest_key() -> None:
     errors = _errors("unknown-key.toml")
     path = DATA / "unknown-key.toml"
     expected = [
-        "top level: unknown key 'verison'; known: defaults, vendors, device",
+        "top level: unknown key 'verison'; known: defaults, vendors, sites, device",
         "defaults: unknown key 'sitte'; did you mean 'site'?",
         "defaults: ssh: unknown key 'timeuot'; did you mean 'timeout'?",
         "vendors.huawei: snmp: unknown key 'auth_proto'; did you mean 'auth_protocol'?",

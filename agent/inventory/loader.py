@@ -24,6 +24,7 @@ from agent.inventory.schema import (
     TOP_LEVEL_KEYS,
     DefaultsTable,
     DeviceTable,
+    SiteTable,
     VendorTable,
     known_keys,
     parse_address,
@@ -79,6 +80,7 @@ class _Checker:
         self.locator = LineLocator(text)
         self.profiles: dict[str, VendorProfile] = load_profiles()
         self.problems: list[_Problem] = []
+        self.site_names: dict[str, str] = {}
 
     # -- reporting -----------------------------------------------------------------------
     def report(
@@ -124,7 +126,9 @@ class _Checker:
             DefaultsTable, self.data.get("defaults", {}), ("defaults",), "defaults"
         )
         vendor_tables = self._vendor_tables()
+        self.site_names = self._site_tables()
         devices = self._devices(defaults, vendor_tables)
+        self._check_sites(devices)
         if self.problems:
             ordered = sorted(self.problems, key=lambda p: (p.line is None, p.line or 0, p.order))
             raise InventoryError([problem.text for problem in ordered])
@@ -149,6 +153,31 @@ class _Checker:
                 tables[vendor] = table
         return tables
 
+    def _site_tables(self) -> dict[str, str]:
+        raw = self.data.get("sites", {})
+        if not isinstance(raw, dict):
+            self.report(("sites",), None, "sites", "must be a table of [sites.<site>]")
+            return {}
+        names: dict[str, str] = {}
+        for site, body in raw.items():
+            table = self.validate(SiteTable, body, ("sites", site), f"sites.{site}")
+            if table is not None:
+                names[site] = table.name
+        return names
+
+    def _check_sites(self, devices: list[Device]) -> None:
+        """A [sites.<site>] no device uses is a typo; one site has one display name."""
+        used = {device.site for device in devices}
+        for site in self.site_names:
+            if devices and site not in used:
+                known = ", ".join(sorted(used))
+                self.report(
+                    ("sites", site),
+                    f"sites.{site}",
+                    None,
+                    f"no device is at site {site!r} (sites in use: {known})",
+                )
+
     def _devices(
         self, defaults: DefaultsTable | None, vendor_tables: dict[str, VendorTable]
     ) -> list[Device]:
@@ -160,6 +189,7 @@ class _Checker:
             self.report(("device",), None, None, "no devices: add [[device]] entries")
             return []
         devices: list[Device] = []
+        first_at_site: dict[str, Device] = {}
         names: dict[str, int] = {}
         addresses: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, str] = {}
         for index, raw in enumerate(raw_devices):
@@ -178,8 +208,22 @@ class _Checker:
                 table, kind, defaults, vendor_tables.get(table.vendor), location, where
             )
             if device is not None:
+                self._one_site_name(device, first_at_site, location, where)
                 devices.append(device)
         return devices
+
+    def _one_site_name(
+        self, device: Device, first_at_site: dict[str, Device], location: Location, where: str
+    ) -> None:
+        first = first_at_site.setdefault(device.site, device)
+        if first.site_name != device.site_name:
+            self.report(
+                (*location, "site_name"),
+                where,
+                "site_name",
+                f"site {device.site!r} is named {device.site_name!r} here but "
+                f"{first.site_name!r} at device {first.name!r}; give a site one name",
+            )
 
     def _identity(self, raw: dict[str, Any], location: Location, where: str) -> str | None:
         """Check vendor, model and kind against the profiles; the device's kind if all agree."""
@@ -281,6 +325,9 @@ class _Checker:
             self.report(location, where, field, message)
         if missing or not site:
             return None
+        site_name = table.site_name or self.site_names.get(site)
+        if site_name is None and site == defaults.site:
+            site_name = defaults.site_name
         return Device(
             name=table.name,
             vendor=table.vendor,
@@ -293,6 +340,7 @@ class _Checker:
             ssh=ssh_settings(ssh, self._anchor),
             line=self.locator.line_of(location),
             uplinks=tuple(table.uplinks),
+            site_name=site_name,
         )
 
     def _anchor(self, ref: SecretRef) -> SecretRef:

@@ -127,6 +127,12 @@ class Device:
     ssh: SshSettings
     line: int | None = None  # line of the device's [[device]] header in its file
     uplinks: tuple[str, ...] = ()  # interface names the alerts treat as uplinks
+    site_name: str | None = None  # the site's display name in documents ("城区支队")
+
+    @property
+    def site_label(self) -> str:
+        """What a reader sees for the site: its display name, else the code."""
+        return self.site_name or self.site
 
     def secret_refs(self) -> Iterator[tuple[str, SecretRef]]:
         """Every secret this device needs, as (field, reference)."""

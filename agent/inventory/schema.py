@@ -141,7 +141,22 @@ def _device_name(value: Any) -> str:
     return value
 
 
+MAX_SITE_NAME = 64
+
+
+def _site_name(value: Any) -> str:
+    # A display name goes into documents as written: one line, not blank, not a novel.
+    if not isinstance(value, str) or not value.strip():
+        raise _fail("bad_site_name", "site_name must be a non-empty string, e.g. '城区支队'")
+    if len(value) > MAX_SITE_NAME:
+        raise _fail("bad_site_name", f"site_name longer than {MAX_SITE_NAME} characters")
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise _fail("bad_site_name", "site_name must be one line without control characters")
+    return value.strip()
+
+
 Secret = Annotated[SecretRef, PlainValidator(_secret_ref)]
+SiteName = Annotated[str, PlainValidator(_site_name)]
 Port = Annotated[int, PlainValidator(_port)]
 Seconds = Annotated[float, PlainValidator(_positive_seconds)]
 Retries = Annotated[int, PlainValidator(_retries)]
@@ -173,6 +188,8 @@ class SshTable(_Table):
 
 class DefaultsTable(_Table):
     site: str | None = None
+    # The display name of the default site (devices that keep [defaults] site).
+    site_name: SiteName | None = None
     snmp: SnmpTable | None = None
     ssh: SshTable | None = None
 
@@ -188,6 +205,8 @@ class DeviceTable(_Table):
     model: str
     kind: str | None = None
     site: str | None = None
+    # What documents print for the site ("城区支队"); else [sites.<site>] name.
+    site_name: SiteName | None = None
     services: Annotated[tuple[str, ...], PlainValidator(_services)]
     address: Annotated[str, PlainValidator(_address)]
     # Interface names (ifName, as the box prints them) whose loss cuts the box off: alerts
@@ -197,7 +216,13 @@ class DeviceTable(_Table):
     ssh: SshTable | None = None
 
 
-TOP_LEVEL_KEYS: tuple[str, ...] = ("defaults", "vendors", "device")
+class SiteTable(_Table):
+    """``[sites.<site>]``: what a site code means to a reader."""
+
+    name: SiteName
+
+
+TOP_LEVEL_KEYS: tuple[str, ...] = ("defaults", "vendors", "sites", "device")
 
 
 def known_keys(table: type[BaseModel], path: tuple[str | int, ...]) -> list[str]:

@@ -13,6 +13,7 @@ from agent.reports.data import (
     UpgradeRow,
 )
 from agent.reports.document import Document, Paragraph, Table
+from agent.reports.event_text import event_text
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
@@ -50,13 +51,16 @@ def event_rows(
         closed = event.closed_before(end)
         state = text.event_state("closed" if closed else event.state)
         duration = text.duration(event.duration(end)) + ("" if closed else text("open_suffix"))
+        if event.informational:
+            # A recorded fact: nothing is open and nothing lasts.
+            state, duration = text("event.recorded"), text("dash")
         rows.append(
             (
                 event.occurred_at,
                 (
                     text.time(event.occurred_at),
                     text.severity(event.severity),
-                    event.message,
+                    event_text(text, event.kind, event.details),
                     state,
                     duration,
                 ),

@@ -17,6 +17,7 @@ from agent.reports.common import (
 )
 from agent.reports.data import ReportData
 from agent.reports.document import Document, Paragraph, Table
+from agent.reports.event_text import event_text
 from agent.reports.exclusions import add_exclusions
 from agent.reports.records import add_records_section
 from agent.reports.settings import ReportSettings
@@ -25,12 +26,14 @@ from agent.reports.text import Text
 
 def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     document = new_document("daily", data, text, settings)
-    if not data.has_data and not data.events_open:
+    if not data.has_data and not any(not e.informational for e in data.events_open):
         return add_empty_notice(document, text).numbered()
     end = data.period.end
     open_outages = [outage for outage in data.outages if outage.end is None]
     open_faults = [fault for fault in data.faults if fault.cleared_at is None]
-    open_count = len(data.events_open) + len(open_outages) + len(open_faults)
+    # Informational events (a first configuration, an upgrade) are facts, not open items.
+    open_events = [event for event in data.events_open if not event.informational]
+    open_count = len(open_events) + len(open_outages) + len(open_faults)
 
     summary = (
         (text("daily.devices"), str(len(data.devices))),
@@ -88,8 +91,12 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
                         text.time(event.occurred_at),
                         event.device or text("dash"),
                         text.severity(event.severity),
-                        event.message,
-                        text.event_state("closed" if event.closed_before(end) else event.state),
+                        event_text(text, event.kind, event.details),
+                        text("event.recorded")
+                        if event.informational
+                        else text.event_state(
+                            "closed" if event.closed_before(end) else event.state
+                        ),
                     )
                     for event in data.events
                 ),
@@ -111,7 +118,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
                     (
                         text.time(event.closed_at),
                         event.device or text("dash"),
-                        event.message,
+                        event_text(text, event.kind, event.details),
                         text.duration(event.duration(end)),
                     )
                     for event in data.events_closed
@@ -143,11 +150,11 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         (
             event.device or text("dash"),
             text.severity(event.severity),
-            event.message,
+            event_text(text, event.kind, event.details),
             text.time(event.occurred_at),
             text.duration(event.duration(end)),
         )
-        for event in data.events_open
+        for event in open_events
     ]
     rows += [
         (

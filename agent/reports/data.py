@@ -41,6 +41,7 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from agent.availability import Assessment, DeviceAvailability, GapRow, WindowRow, assess
+from agent.event_kinds import is_informational
 from agent.records import records_between
 from agent.reports.period import Period
 from agent.store import repository as repo
@@ -81,6 +82,12 @@ class DeviceInfo:
     kind: str
     site: str
     services: tuple[str, ...]  # contract codes: HW, SIG, TUNE
+    site_name: str | None = None  # the inventory's display name for the site
+
+    @property
+    def site_label(self) -> str:
+        """What documents print for the site: the display name, else the code."""
+        return self.site_name or self.site
 
     def has_service(self, code: str) -> bool:
         return code in self.services
@@ -249,6 +256,13 @@ class EventRow:
     state: str
     closed_at: dt.datetime | None
     acknowledged_by: str | None
+    # What documents word the event from (agent.reports.event_text); ``message`` is for logs.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def informational(self) -> bool:
+        """A recorded fact, not a problem: never an open item or a finding."""
+        return is_informational(self.kind, self.severity)
 
     def closed_before(self, moment: dt.datetime) -> bool:
         return self.closed_at is not None and self.closed_at < moment
@@ -443,7 +457,15 @@ def devices_in_period(session: Session, start: dt.datetime, end: dt.datetime) ->
         .order_by(Device.name)
     )
     return [
-        DeviceInfo(row.name, row.vendor, row.model, row.kind, row.site, _services(row.services))
+        DeviceInfo(
+            row.name,
+            row.vendor,
+            row.model,
+            row.kind,
+            row.site,
+            _services(row.services),
+            site_name=row.site_name,
+        )
         for row in session.scalars(query)
     ]
 
@@ -889,6 +911,7 @@ def _event_row(event: Event) -> EventRow:
         state=event.state,
         closed_at=event.closed_at,
         acknowledged_by=event.acknowledged_by,
+        details=dict(event.details or {}),
     )
 
 

@@ -222,7 +222,7 @@ class _History:
                         session,
                         "device-down",
                         "major",
-                        f"{device} 不可达（SNMP 无应答）",
+                        f"{device}: unreachable (no SNMP answer)",
                         device=device,
                         occurred_at=start,
                     )
@@ -231,13 +231,14 @@ class _History:
                     )
                     repo.close_event(session, event.id, at=end)
             for (device, kind), (start, end) in self.fault_windows().items():
-                label = "风扇 Fan 1" if kind == "fan" else "电源 Power Supply 2"
+                component = "Fan 1" if kind == "fan" else "Power Supply 2"
                 event = repo.add_event(
                     session,
-                    f"{kind}-failed",
+                    "fan-failed" if kind == "fan" else "psu-failed",
                     "minor",
-                    f"{device} {label} 故障",
+                    f"{device}: {kind} {component} failed",
                     device=device,
+                    details={"component": component},
                     occurred_at=start,
                 )
                 if end is not None:
@@ -246,8 +247,9 @@ class _History:
                 session,
                 "cpu-high",
                 "warning",
-                f"{self.roles.cpu} CPU 使用率 97%",
+                f"{self.roles.cpu}: CPU usage 97%",
                 device=self.roles.cpu,
+                details={"value": 0.97},
                 occurred_at=self.at(18, 13),
             )
             repo.close_event(session, hot.id, at=self.at(18, 18))
@@ -255,8 +257,9 @@ class _History:
                 session,
                 "interface-down",
                 "warning",
-                f"{self.roles.interface} GigabitEthernet1/0/2 中断",
+                f"{self.roles.interface}: GigabitEthernet1/0/2 down",
                 device=self.roles.interface,
+                details={"interface": "GigabitEthernet1/0/2"},
                 occurred_at=self.at(15, 8),
             )
             repo.close_event(session, flap.id, at=self.at(15, 20))
@@ -264,8 +267,12 @@ class _History:
                 session,
                 "licence-expiring",
                 "warning",
-                f"{self.roles.licence_soon} 授权 threat-subscription 即将到期",
+                f"{self.roles.licence_soon}: licence threat-subscription expires soon",
                 device=self.roles.licence_soon,
+                details={
+                    "feature": "threat-subscription",
+                    "expires_on": (self.period.last_day + dt.timedelta(days=20)).isoformat(),
+                },
                 occurred_at=self.at(28, 9),
             )
             repo.acknowledge_event(session, soon.id, "值班工程师", at=self.at(28, 10))
@@ -335,8 +342,9 @@ class _History:
                     session,
                     "config-changed",
                     "info",
-                    f"{name} 配置发生变更",
+                    f"{name}: configuration changed",
                     device=name,
+                    details={"unapproved": False},
                     occurred_at=self.at(on_day, 15),
                 )
                 repo.close_event(session, event.id, at=self.at(on_day, 17))
@@ -344,8 +352,9 @@ class _History:
                 session,
                 "config-changed",
                 "info",
-                f"{drifted.name} 配置发生变更（未审批）",
+                f"{drifted.name}: configuration changed (not approved)",
                 device=drifted.name,
+                details={"unapproved": True},
                 occurred_at=self.at(27, 16),
             )
 

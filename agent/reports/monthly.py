@@ -1,9 +1,11 @@
 """《月巡检报告》: the monthly inspection report.
 
-Fleet at a glance, then one section per device (availability, CPU / memory with a trend chart,
-temperature, fans and power supplies, interfaces, alerts and outages, configuration changes
-with approvals, signature libraries, licences), then findings and recommendations that follow
-from the same data.
+Summary first (the fleet's figures, the findings in a few lines, the devices with problems),
+then the findings grouped per device and kind with what to do, then the appendix: the fleet's
+make-up and availability chart, one section per device (availability, CPU / memory with a
+trend chart, temperature, fans and power supplies, interfaces, alerts and outages,
+configuration changes with approvals, signature libraries, licences), and how the figures
+are made.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from agent.reports import charts
+from agent.reports import findings as found
 from agent.reports.common import (
     add_empty_notice,
     changes_table,
@@ -25,80 +28,48 @@ from agent.reports.exclusions import add_exclusions
 from agent.reports.records import add_records_section
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
-from collectors.drivers import library_kind
-
-LOW_AVAILABILITY = 0.99
-HIGH_CPU = 0.90
-RECURRING = 2  # episodes of the same fault, or outages, in one period
 
 
 def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     document = new_document("monthly", data, text, settings)
     if not data.has_data:
         return add_empty_notice(document, text).numbered()
-    _about(document.section(text("about.title")), data, text)
-    _fleet(document.section(text("fleet.title")), data, text, settings)
-    devices = document.section(text("devices.title"))
+    findings = found.collect(data, text, settings)
+    _summary(document.section(text("summary.title")), data, text, findings)
+    _findings(document.section(text("findings.title")), text, settings, findings)
+    add_records_section(document, data, text)
+    appendix = document.section(text("appendix.title"))
+    _fleet(appendix.sub(text("appendix.fleet")), data, text)
+    devices = appendix.sub(text("devices.title"))
     chart_text = Text(charts.chart_language(text.lang), text.period)
     for info in data.devices:
         _device(devices.sub(device_heading(info, text)), info, data, text, chart_text)
-    _findings(document.section(text("findings.title")), data, text, settings)
-    add_records_section(document, data, text)
+    _about(appendix.sub(text("about.title")), data, text)
     return document.numbered()
 
 
 def _about(section: Section, data: ReportData, text: Text) -> None:
     section.add(
-        Paragraph(text("about.scope", devices=len(data.devices), period=text.period_text())),
         Paragraph(text("about.availability")),
         Paragraph(text("about.upgrades")),
         Paragraph(text("about.interval", samples=data.total_samples)),
     )
 
 
-def device_problems(
-    info: DeviceInfo, data: ReportData, text: Text, settings: ReportSettings
-) -> list[str]:
-    """Short phrases for the "devices with problems" table (empty: the device is fine)."""
-    health = data.health.get(info.name)
-    mine = data.for_device(info.name)
-    problems = []
-    if health is None or not health.samples:
-        problems.append(text("problem.not_polled"))
-    else:
-        if health.availability is not None and health.availability < 1:
-            problems.append(
-                text("problem.availability", value=text.availability(health.availability))
-            )
-        if health.cpu_max is not None and health.cpu_max >= HIGH_CPU:
-            problems.append(text("problem.cpu", value=text.pct(health.cpu_max)))
-    if mine.outages:
-        problems.append(text("problem.outages", count=len(mine.outages)))
-    for component in sorted({(fault.kind, fault.name) for fault in mine.faults}):
-        problems.append(text("problem.fault", component=text.component(*component)))
-    if mine.interfaces:
-        problems.append(text("problem.interfaces", count=len(mine.interfaces)))
-    if mine.drift:
-        problems.append(text("problem.drift"))
-    still_open = [e for e in data.events_open if e.device == info.name]
-    if still_open:
-        problems.append(text("problem.open_events", count=len(still_open)))
-    return problems
-
-
-def _fleet(section: Section, data: ReportData, text: Text, settings: ReportSettings) -> None:
-    counts = Counter((info.vendor, info.kind) for info in data.devices)
-    rows = [
-        (text.vendor(vendor), text.kind(kind), str(count))
-        for (vendor, kind), count in sorted(counts.items())
-    ]
-    rows.append((text("fleet.total"), "", str(len(data.devices))))
-    section.add(
-        Table(
-            (text("fleet.vendor"), text("fleet.kind"), text("fleet.count")),
-            tuple(rows),
-            caption=text("fleet.by_vendor"),
+def device_problems(findings: list[found.Finding], text: Text) -> list[tuple[str, str]]:
+    """(device, its problems as "kind (count)" phrases), devices most serious first; a device
+    without findings is not listed."""
+    phrases: dict[str, list[str]] = {}
+    for group in found.grouped(findings):
+        phrases.setdefault(group.device, []).append(
+            text("findings.problem", kind=text(f"findings.kind.{group.kind}"), count=group.count)
         )
+    return [(device, text("list.sep").join(items)) for device, items in phrases.items()]
+
+
+def _summary(section: Section, data: ReportData, text: Text, findings: list[found.Finding]) -> None:
+    section.add(
+        Paragraph(text("about.scope", devices=len(data.devices), period=text.period_text()))
     )
     approved = sum(1 for change in data.config_changes if change.approved)
     figures = (
@@ -122,7 +93,39 @@ def _fleet(section: Section, data: ReportData, text: Text, settings: ReportSetti
     section.add(
         Table((text("fleet.metric"), text("fleet.value")), figures, caption=text("fleet.figures"))
     )
-    add_exclusions(section, data, text)
+    lines = section.sub(text("findings.summary"))
+    if not findings:
+        lines.add(Paragraph(text("fleet.no_problems")))
+        return
+    lines.add(BulletList(tuple(found.summary_line(s, text) for s in found.by_kind(findings))))
+    sites = {info.name: info.site_label for info in data.devices}
+    rows = tuple(
+        (device, sites.get(device, text("dash")), problems)
+        for device, problems in device_problems(findings, text)
+    )
+    lines.add(
+        Table(
+            (text("events.device"), text("device.site"), text("fleet.problem")),
+            rows,
+            caption=text("fleet.problems_count", count=len(rows), total=len(data.devices)),
+        )
+    )
+
+
+def _fleet(section: Section, data: ReportData, text: Text) -> None:
+    counts = Counter((info.vendor, info.kind) for info in data.devices)
+    rows = [
+        (text.vendor(vendor), text.kind(kind), str(count))
+        for (vendor, kind), count in sorted(counts.items())
+    ]
+    rows.append((text("fleet.total"), "", str(len(data.devices))))
+    section.add(
+        Table(
+            (text("fleet.vendor"), text("fleet.kind"), text("fleet.count")),
+            tuple(rows),
+            caption=text("fleet.by_vendor"),
+        )
+    )
     polled = [
         (name, health.availability)
         for name, health in sorted(data.health.items())
@@ -136,21 +139,7 @@ def _fleet(section: Section, data: ReportData, text: Text, settings: ReportSetti
                 caption=text("chart.availability"),
             )
         )
-    problem_rows = []
-    for info in data.devices:
-        problems = device_problems(info, data, text, settings)
-        if problems:
-            problem_rows.append((info.name, text("list.sep").join(problems)))
-    if problem_rows:
-        section.add(
-            Table(
-                (text("events.device"), text("fleet.problem")),
-                tuple(problem_rows),
-                caption=text("fleet.problems"),
-            )
-        )
-    else:
-        section.add(Paragraph(text("fleet.no_problems")))
+    add_exclusions(section, data, text)
 
 
 def _components_text(statuses: list[tuple[str, str]], text: Text) -> str:
@@ -169,7 +158,7 @@ def _device(
     mine = data.for_device(info.name)
     rows: list[tuple[str, str]] = [
         (text("device.kind"), text.kind(info.kind)),
-        (text("device.site"), info.site),
+        (text("device.site"), info.site_label),
         (
             text("device.services"),
             text("list.sep").join(text.service(code) for code in info.services),
@@ -306,159 +295,34 @@ def _device(
         )
 
 
-def findings(data: ReportData, text: Text, settings: ReportSettings) -> tuple[list[str], list[str]]:
-    """What the data says needs attention, and what to do about it (in that order)."""
-    found: list[str] = []
-    advice: list[str] = []
-
-    def note(lines: list[str], advice_key: str, **values: object) -> None:
-        if lines:
-            found.extend(lines)
-            advice.append(text(advice_key, **values))
-
-    signature_devices = {info.name for info in data.devices if info.has_service("SIG")}
-    rules = settings.staleness()
-
-    def stale(library: str, age_days: int) -> bool:
-        limit = rules.limit(library_kind(library))
-        return limit is not None and age_days > limit.days
-
-    note(
-        [
-            text(
-                "finding.stale",
-                device=row.device,
-                library=text.library(row.library),
-                age=row.age_days,
-                version=row.version,
-            )
-            for row in data.signatures
-            if row.device in signature_devices
-            and not row.software
-            and stale(row.library, row.age_days)
-        ],
-        "advice.stale",
-        limits=", ".join(f"{kind} {days:g}" for kind, days in sorted(rules.library_days.items())),
-    )
-    licence_lines = []
-    for row in data.licences:
-        if row.days_left is None or row.expires_on is None:
-            continue
-        if row.days_left < 0:
-            licence_lines.append(
-                text(
-                    "finding.licence_expired",
-                    device=row.device,
-                    feature=row.feature,
-                    date=text.date(row.expires_on),
-                )
-            )
-        elif row.days_left <= settings.licence_warning_days:
-            licence_lines.append(
-                text(
-                    "finding.licence_soon",
-                    device=row.device,
-                    feature=row.feature,
-                    date=text.date(row.expires_on),
-                    days=row.days_left,
-                )
-            )
-    note(licence_lines, "advice.licence")
-    note(
-        [
-            text(
-                "finding.drift",
-                device=d.device,
-                sequence=d.sequence,
-                time=text.time(d.collected_at),
-            )
-            for d in data.drift
-        ],
-        "advice.drift",
-    )
-    episodes = Counter((fault.device, fault.kind, fault.name) for fault in data.faults)
-    fault_lines = [
-        text(
-            "finding.recurring_fault",
-            device=device,
-            component=text.component(kind, name),
-            count=count,
-        )
-        for (device, kind, name), count in sorted(episodes.items())
-        if count >= RECURRING
-    ]
-    fault_lines += [
-        text(
-            "finding.fault_open",
-            device=fault.device,
-            component=text.component(fault.kind, fault.name),
-        )
-        for fault in data.faults
-        if fault.cleared_at is None
-    ]
-    note(fault_lines, "advice.fault")
-    availability_lines = []
-    outages_by_device = Counter(outage.device for outage in data.outages)
-    for device, count in sorted(outages_by_device.items()):
-        if count >= RECURRING:
-            total = sum(
-                (o.duration(data.period.end) for o in data.outages if o.device == device),
-                start=data.period.end - data.period.end,
-            )
-            availability_lines.append(
-                text(
-                    "finding.recurring_outage",
-                    device=device,
-                    count=count,
-                    duration=text.duration(total),
-                )
-            )
-    for name, health in sorted(data.health.items()):
-        if health.availability is not None and health.availability < LOW_AVAILABILITY:
-            availability_lines.append(
-                text(
-                    "finding.low_availability",
-                    device=name,
-                    value=text.availability(health.availability),
-                )
-            )
-    note(availability_lines, "advice.availability")
-    note(
-        [
-            text("finding.cpu", device=name, peak=text.pct(h.cpu_max), avg=text.pct(h.cpu_avg))
-            for name, h in sorted(data.health.items())
-            if h.cpu_max is not None and h.cpu_max >= HIGH_CPU
-        ],
-        "advice.cpu",
-    )
-    note(
-        [
-            text(
-                "finding.interfaces",
-                device=p.device,
-                name=p.name,
-                down=p.down_samples,
-                errors=p.errors_added,
-            )
-            for p in data.interfaces
-        ],
-        "advice.interfaces",
-    )
-    note(
-        [
-            text("finding.not_polled", device=info.name)
-            for info in data.devices
-            if info.name not in data.health or not data.health[info.name].samples
-        ],
-        "advice.not_polled",
-    )
-    return found, advice
-
-
-def _findings(section: Section, data: ReportData, text: Text, settings: ReportSettings) -> None:
-    found, advice = findings(data, text, settings)
-    if not found:
+def _findings(
+    section: Section, text: Text, settings: ReportSettings, findings: list[found.Finding]
+) -> None:
+    if not findings:
         section.add(Paragraph(text("findings.none")))
         return
-    section.sub(text("findings.found")).add(BulletList(tuple(found)))
-    section.sub(text("findings.advice")).add(BulletList(tuple(advice)))
+    rows = tuple(
+        (
+            group.device,
+            text(f"findings.kind.{group.kind}"),
+            str(group.count),
+            text.severity(group.severity),
+            " ".join(group.details),
+        )
+        for group in found.grouped(findings)
+    )
+    section.sub(text("findings.details")).add(
+        Table(
+            (
+                text("findings.device"),
+                text("findings.kind"),
+                text("findings.count"),
+                text("findings.severity"),
+                text("findings.detail"),
+            ),
+            rows,
+        )
+    )
+    section.sub(text("findings.advice")).add(
+        BulletList(tuple(found.advice(findings, text, settings)))
+    )

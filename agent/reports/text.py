@@ -28,6 +28,11 @@ class Text:
     def __call__(self, key: str, **values: object) -> str:
         return self._strings[key].format(**values)
 
+    def table(self, name: str) -> dict[str, str]:
+        """One of the language module's tables (EVENTS, EVENT_KINDS, LIBRARIES, ...)."""
+        table: dict[str, str] = getattr(self._module, name)
+        return table
+
     def _lookup(self, table: str, key: str) -> str:
         return getattr(self._module, table).get(key, key)
 
@@ -54,8 +59,9 @@ class Text:
         return self._lookup("COMPONENT_STATUSES", key)
 
     def library(self, key: str) -> str:
-        label = self._lookup("LIBRARIES", key)
-        return label if label == key else f"{label} ({key})"
+        # The label alone: a code such as "(av)" would be English inside a Chinese document.
+        # A vendor's own library name (no label) is a proper name and stays as the box says.
+        return self._lookup("LIBRARIES", key)
 
     def record_kind(self, key: str) -> str:
         return self._lookup("RECORD_KINDS", key)

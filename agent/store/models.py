@@ -141,6 +141,8 @@ class Device(Base):
     model: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     site: Mapped[str] = mapped_column(String(128))
+    # The site's display name from the inventory ("城区支队"); documents print it, not the code.
+    site_name: Mapped[str | None] = mapped_column(String(128))
     # Service scope from the contract tables, e.g. ["HW", "SIG", "TUNE"].
     services: Mapped[list[str]]
     # The inventory's uplink interface names: a port with this role that goes down is a fault

@@ -113,6 +113,8 @@ def sync_devices(
             "model": device.model,
             "kind": device.kind,
             "site": device.site,
+            # getattr: older callers pass device-shaped objects without a display name.
+            "site_name": getattr(device, "site_name", None),
             "services": list(device.services),
             "uplinks": list(getattr(device, "uplinks", ())),
             "address": None if device.address is None else str(device.address),

@@ -228,6 +228,7 @@ def build_known_month(store: Store) -> None:
             "minor",
             "av-1 Fan 1 <b>故障</b>",
             device="av-1",
+            details={"component": "<b>Fan 1</b>"},
             occurred_at=poll_time(10),
         )
         repo.close_event(session, fan.id, at=poll_time(14))

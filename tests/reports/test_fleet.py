@@ -4,6 +4,8 @@ report, in every format, and the scripted problems come out as findings."""
 from __future__ import annotations
 
 import io
+import itertools
+import re
 from pathlib import Path
 
 import docx
@@ -54,9 +56,62 @@ def test_every_inventory_device_is_in_the_monthly_report(
 
 def test_the_demo_problems_become_findings(fleet_data: ReportData, fleet_monthly: Document) -> None:
     data, document = fleet_data, fleet_monthly
-    found = next(s for _, s in document.walk() if s.title == "发现的问题")
-    text = "\n".join(found.blocks[0].items)  # type: ignore[union-attr]
+    found = next(t for t in document.tables() if "问题类别" in t.headers)
+    text = "\n".join(row[4] for row in found.rows)
     for phrase in ("天未更新", "将于", "未经审批", "仍未恢复"):
         assert phrase in text, phrase
     assert sum(1 for change in data.config_changes if not change.approved) == 1
     assert {u.category for u in data.upgrades} == {"signature", "software", "licence"}
+
+
+def data_values(data: ReportData) -> set[str]:
+    """What the documents quote from the data as it is (names, models, versions, notes):
+    proper names, not wording."""
+    values = {"x"}  # the chart folder of the Markdown rendering
+    for info in data.devices:
+        values |= {info.name, info.model, info.site}
+    for health in data.health.values():
+        values |= {component.name for component in health.components}
+    values |= {p.name for p in data.interfaces}
+    for row in data.signatures:
+        values |= {row.version, row.library}
+    for upgrade in data.upgrades:
+        values |= {upgrade.item, upgrade.from_value, upgrade.to_value}
+    values |= {row.feature for row in data.licences}
+    for change in data.config_changes:
+        values |= {change.approved_by or "", change.approval_note or "", *change.changed_lines}
+    for record in data.maintenance:
+        values |= {record.description, record.engineer}
+    for fault in data.faults:
+        values.add(fault.name)
+    for event in data.events:
+        values |= {str(v) for v in event.details.values() if isinstance(v, str)}
+    return values
+
+
+@pytest.mark.parametrize("kind", ["monthly", "daily", "upgrades", "maintenance"])
+def test_chinese_documents_have_no_english_sentences(fleet_data: ReportData, kind: str) -> None:
+    from english import english_words
+
+    document = build_document(kind, fleet_data, "zh", ReportSettings())
+    text, _ = render_markdown(document, "x")
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # chart file links
+    assert english_words(text, data_values(fleet_data)) == []
+
+
+def test_findings_are_grouped_and_most_serious_first(fleet_monthly: Document) -> None:
+    table = next(t for t in fleet_monthly.tables() if "问题类别" in t.headers)
+    severities = {"紧急": 0, "重要": 1, "次要": 2, "警告": 3}
+    devices = [row[0] for row in table.rows]
+    # One block of rows per device, one row per kind, and the first device's worst first.
+    assert len(list(itertools.groupby(devices))) == len(set(devices))
+    assert len({(row[0], row[1]) for row in table.rows}) == len(table.rows)
+    firsts = [
+        severities[next(r[3] for r in table.rows if r[0] == d)] for d in dict.fromkeys(devices)
+    ]
+    assert firsts == sorted(firsts)
+    # A device with problems has a real one: 6 of the 40 in the demo month, not all of them.
+    problems = next(t for t in fleet_monthly.tables() if (t.caption or "").startswith("存在问题"))
+    assert problems.caption == "存在问题的设备（6 台，共 40 台）"
+    assert {row[1] for row in problems.rows} == {"总部机房"}  # the site's name, not its code
+    assert sum(int(row[2]) for row in table.rows) == 11

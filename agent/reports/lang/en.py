@@ -68,6 +68,8 @@ STRINGS: dict[str, str] = {
     "fleet.alerts": "Alerts",
     "fleet.problems": "Devices with problems",
     "fleet.no_problems": "Every device ran normally in this period; no problems were found.",
+    "fleet.problems_count": "Devices with problems ({count} of {total})",
+    "findings.problem": "{kind} ({count})",
     "fleet.problem": "Problems",
     "chart.availability": "Availability per device",
     "chart.trend": "{device}: CPU / memory daily average and peak",
@@ -122,6 +124,7 @@ STRINGS: dict[str, str] = {
     "events.state": "State",
     "events.duration": "Duration",
     "events.outage": "Health polls: device unreachable ({count} unanswered)",
+    "event.recorded": "recorded",
     "events.closed_at": "Closed",
     "events.device": "Device",
     "changes.caption": "Configuration changes and approvals",
@@ -154,6 +157,7 @@ STRINGS: dict[str, str] = {
     "advice.stale": "Schedule upgrades for devices whose libraries are older than their limit "
     "(days, per library kind: {limits}) and check their automatic update settings and "
     "subscriptions.",
+    "advice.stale_limit": "{library} {days} days",
     "finding.licence_expired": "{device}: licence {feature} expired on {date}.",
     "finding.licence_soon": "{device}: licence {feature} expires on {date} ({days} days left).",
     "advice.licence": "Ask the vendor to renew the licences and check the new expiry on the "
@@ -166,7 +170,6 @@ STRINGS: dict[str, str] = {
     "(recurring).",
     "finding.fault_open": "{device}: {component} was still failed at the end of the period.",
     "advice.fault": "Call the vendor's hardware maintenance to repair or replace failed parts.",
-    "finding.recurring_outage": "{device}: {count} outages in the period, {duration} in total.",
     "finding.low_availability": "{device}: availability {value}.",
     "advice.availability": "Check lines, power and management ports of devices with outages or "
     "low availability; go on site if needed.",
@@ -179,6 +182,33 @@ STRINGS: dict[str, str] = {
     "finding.not_polled": "{device}: no health data was collected in the period.",
     "advice.not_polled": "Check the management address, SNMP settings and netmon polling of "
     "devices without data.",
+    "finding.outages": "{device} was down {count} time(s), {duration} in all.",
+    "finding.open_event": "{device} has an open alert: {what} (since {since}).",
+    "advice.open_events": "Check each open alert and close it in netmon once handled.",
+    "findings.summary": "Main findings",
+    "findings.details": "Findings by device and kind",
+    "findings.kind_line": "{kind}: {devices} device(s), {count} item(s) ({names})",
+    "findings.more": "{names} and {more} more",
+    "findings.device": "Device",
+    "findings.kind": "Kind",
+    "findings.count": "Count",
+    "findings.severity": "Severity",
+    "findings.detail": "Detail",
+    "findings.kind.not_polled": "no data collected",
+    "findings.kind.fault_open": "hardware fault not cleared",
+    "findings.kind.licence_expired": "licence expired",
+    "findings.kind.outages": "outages",
+    "findings.kind.low_availability": "low availability",
+    "findings.kind.open_events": "open alerts",
+    "findings.kind.recurring_fault": "recurring hardware fault",
+    "findings.kind.drift": "unapproved configuration",
+    "findings.kind.stale": "stale signature library",
+    "findings.kind.licence_soon": "licence expiring",
+    "findings.kind.cpu": "high CPU",
+    "findings.kind.interfaces": "interface problems",
+    "summary.title": "Summary",
+    "appendix.title": "Appendix",
+    "appendix.fleet": "Fleet and availability",
     "daily.summary": "Summary",
     "daily.devices": "Devices monitored",
     "daily.availability": "Fleet availability",
@@ -349,6 +379,7 @@ LIBRARIES: dict[str, str] = {
     "engine": "detection engine",
     "software": "system software",
     "firmware": "firmware",
+    "default": "other libraries",
     "system": "system software",
 }
 
@@ -362,3 +393,59 @@ RECORD_KINDS: dict[str, str] = {
 }
 
 RECORD_STATES: dict[str, str] = {"open": "open", "closed": "closed"}
+
+# Event wording by kind (agent.event_kinds); values come from the event's details.
+# "<kind>.<variant>" keys are chosen by agent.reports.event_text when the details call for it.
+EVENTS: dict[str, str] = {
+    "unknown": "event of an unregistered kind ({kind})",
+    "config-first-seen": "first configuration stored (v{version})",
+    "config-change": "configuration changed: v{from} -> v{to} (+{added} / -{removed} lines)",
+    "config-change.secrets": "configuration changed: v{from} -> v{to} (+{added} / -{removed} "
+    "lines, {secrets_changed} password/key change(s))",
+    "config-drift": "configuration v{version} differs from the reference v{reference} "
+    "(not approved)",
+    "config-drift.no_reference": "configuration v{version} has no reference (not approved)",
+    "config-drift-cleared": "configuration drift cleared (now v{version})",
+    "config-approved": "configuration v{version} approved as baseline by {by}: {reason}",
+    "identity-mismatch": "the device does not match its inventory entry (looks like "
+    "{detected_model})",
+    "identity-mismatch.unknown_model": "the device does not match its inventory entry",
+    "device-serial": "serial number {serial} recorded",
+    "device-replaced": "serial number changed from {previous_serial} to {serial}: the box "
+    "was replaced",
+    "signature-upgrade": "{library} upgraded from {from_version} to {to_version}",
+    "signature-rollback": "{library} went back from {from_version} to {to_version}",
+    "licence-renewed": "licence {feature} extended from {from_expiry} to {to_expiry}",
+    "licence-changed": "licence {feature} expiry changed from {from_expiry} to {to_expiry}",
+    "device-down": "device unreachable",
+    "fan-failed": "fan {component} failed",
+    "psu-failed": "power supply {component} failed",
+    "cpu-high": "CPU usage high ({value})",
+    "interface-down": "interface {interface} down",
+    "licence-expiring": "licence {feature} expires on {expires_on}",
+    "config-changed": "configuration changed",
+    "config-changed.unapproved": "configuration changed (not approved)",
+}
+
+# Short names of the event kinds (finding groups, fallbacks when details are missing).
+EVENT_KINDS: dict[str, str] = {
+    "config-first-seen": "first configuration",
+    "config-change": "configuration change",
+    "config-drift": "configuration drift",
+    "config-drift-cleared": "drift cleared",
+    "config-approved": "configuration approval",
+    "identity-mismatch": "identity mismatch",
+    "device-serial": "serial number",
+    "device-replaced": "device replaced",
+    "signature-upgrade": "library/software upgrade",
+    "signature-rollback": "library/software rollback",
+    "licence-renewed": "licence renewed",
+    "licence-changed": "licence changed",
+    "device-down": "device unreachable",
+    "fan-failed": "fan failure",
+    "psu-failed": "power supply failure",
+    "cpu-high": "high CPU",
+    "interface-down": "interface down",
+    "licence-expiring": "licence expiring",
+    "config-changed": "configuration change",
+}
