@@ -25,7 +25,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     document = new_document("daily", data, text, settings)
     if not data.has_data and not data.events_open:
         return add_empty_notice(document, text).numbered()
-    end = data.period.end
+    end = data.until
     open_outages = [outage for outage in data.outages if outage.end is None]
     open_faults = [fault for fault in data.faults if fault.cleared_at is None]
     open_count = len(data.events_open) + len(open_outages) + len(open_faults)
@@ -176,5 +176,4 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     if not rows and not open_faults:
         still_open.add(Paragraph(text("daily.open.none")))
 
-    document.section(text("daily.sign.title")).add(Paragraph(text("sign.line")))
     return document.numbered()

@@ -105,5 +105,4 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         )
     else:
         section.add(Paragraph(text("maintenance.records.none")))
-    document.section(text("maintenance.sign")).add(Paragraph(text("sign.maintenance")))
     return document.numbered()

@@ -395,7 +395,7 @@ def findings(data: ReportData, text: Text, settings: ReportSettings) -> tuple[li
     for device, count in sorted(outages_by_device.items()):
         if count >= RECURRING:
             total = sum(
-                (o.duration(data.period.end) for o in data.outages if o.device == device),
+                (o.duration(data.until) for o in data.outages if o.device == device),
                 start=data.period.end - data.period.end,
             )
             availability_lines.append(
