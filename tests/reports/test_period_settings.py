@@ -117,3 +117,25 @@ def test_a_cjk_font_is_installed_for_chinese_charts() -> None:
             pytest.fail(message)
         pytest.skip(message)
     assert charts.chart_language("zh") == "zh"
+
+
+def test_cover_names_and_prefix_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "netmon.toml"
+    path.write_text(
+        '[report]\ndocument_prefix = "BJ-WB"\nprepared_by = "驻场一组"\nreviewed_by = "王工"\n',
+        encoding="utf-8",
+    )
+    settings = report_settings(path)
+    assert (settings.document_prefix, settings.prepared_by, settings.reviewed_by) == (
+        "BJ-WB",
+        "驻场一组",
+        "王工",
+    )
+    assert settings.issue == 1
+    path.write_text('[report]\ndocument_prefix = "a b"\n', encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match="document_prefix"):
+        report_settings(path)
+    # The issue number is per document (--issue), never a site setting.
+    path.write_text("[report]\nissue = 2\n", encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match="unknown keys: issue"):
+        report_settings(path)
