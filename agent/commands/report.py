@@ -2,8 +2,9 @@
 
 Kinds: monthly (月巡检报告), daily (值守日报), upgrades (安全设备授权、升级记录), maintenance
 (网络设备维保/调优记录单). Period: ``--month YYYY-MM``, ``--date YYYY-MM-DD`` or ``--from`` ..
-``--to`` (days included, local time); by default the daily report covers the last 24 hours and
-the others the previous month.
+``--to`` (days included, local time); by default the daily report covers today so far and the
+others the current month so far; ``--previous`` names yesterday or last month (the timers use
+it). A period that has not ended yet stops at the moment the report is made.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write a contract document (monthly, daily, upgrades, maintenance) from the store",
         description="Write one of the contract's documents from the store: monthly "
         "(月巡检报告), daily (值守日报), upgrades (安全设备授权、升级记录), maintenance "
-        "(网络设备维保/调优记录单). Without a period, daily covers the last 24 hours and the "
-        "others the previous calendar month.",
+        "(网络设备维保/调优记录单). Without a period, daily covers today so far and the others "
+        "the current month so far; --previous writes yesterday's or last month's.",
     )
     parser.add_argument("kind", choices=KINDS, help="which document")
     period = parser.add_argument_group("period (local time; pick one)")
@@ -29,6 +30,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     period.add_argument("--date", metavar="YYYY-MM-DD", help="one day")
     period.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
     period.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day (included)")
+    period.add_argument(
+        "--previous",
+        action="store_true",
+        help="the previous day (daily) or calendar month (the others): what the timers write",
+    )
+    cover = parser.add_argument_group("cover and sign-off (default: the [report] settings)")
+    cover.add_argument("--prepared-by", metavar="NAME", help="巡检人/编制: a person or team")
+    cover.add_argument("--reviewed-by", metavar="NAME", help="审核人")
+    cover.add_argument(
+        "--issue",
+        type=int,
+        default=1,
+        metavar="N",
+        help="issue number for a re-issued document (default 1); it ends the document number",
+    )
     parser.add_argument(
         "--format", choices=("docx", "html", "md"), default="docx", help="default: docx"
     )
@@ -43,28 +59,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    import dataclasses
+    import sys
     from datetime import UTC, datetime
 
-    from agent.reports.build import default_output, make_report
+    from agent.reports.build import build_document, default_output, read_data, write_document
     from agent.reports.period import choose_period, report_timezone
     from agent.reports.settings import report_settings
     from agent.store import open_store
 
+    if args.issue < 1:
+        print(f"netmon report: --issue {args.issue}: give 1 or more", file=sys.stderr)
+        return 2
     settings = report_settings()
+    overrides = {"issue": args.issue}
+    if args.prepared_by is not None:
+        overrides["prepared_by"] = args.prepared_by
+    if args.reviewed_by is not None:
+        overrides["reviewed_by"] = args.reviewed_by
+    settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
     tz = report_timezone(settings.timezone)
+    now = datetime.now(UTC)
     period = choose_period(
         args.kind,
         month=args.month,
         date=args.date,
         first=args.first,
         last=args.last,
-        now=datetime.now(UTC),
+        now=now,
         tz=tz,
+        previous=args.previous,
     )
     out = args.out or default_output(args.kind, period, args.format, args.lang)
     with open_store(args.url) as store:
-        written = make_report(store, args.kind, period, args.format, out, args.lang, settings)
+        data = read_data(store, period, now)
+    document = build_document(args.kind, data, args.lang, settings)
+    written = write_document(document, args.format, out, data.generated_at)
+    if not data.has_data:
+        print(
+            f"netmon report: the store holds nothing for {period.label}; "
+            "the document says so (was netmon running then?)",
+            file=sys.stderr,
+        )
     print(
-        f"wrote {written[0]}" + (f" (+{len(written) - 1} chart files)" if len(written) > 1 else "")
+        f"wrote {written[0]} ({document.number})"
+        + (f" (+{len(written) - 1} chart files)" if len(written) > 1 else "")
     )
     return 0

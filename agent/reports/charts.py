@@ -7,8 +7,10 @@ print empty boxes.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
+import math
 import warnings
 from collections.abc import Sequence
 from functools import cache
@@ -79,8 +81,18 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def trend_points(daily: Sequence[DailyFigures]) -> int:
+    """How many values ``trend_chart`` plots (days with a figure, over its three lines)."""
+    return sum(
+        getattr(point, name) is not None
+        for point in daily
+        for name in ("cpu_avg", "cpu_max", "memory_avg")
+    )
+
+
 def trend_chart(daily: Sequence[DailyFigures], labels: dict[str, str]) -> bytes:
-    """Daily CPU average and peak and memory average, in percent."""
+    """Daily CPU average and peak and memory average, in percent. Markers on every day, so a
+    one-day period shows its points; one tick per day up to ten days, fewer beyond."""
     figure = _figure(6.0, 2.2)
     axes = figure.add_subplot()
     days = [point.day for point in daily]
@@ -88,7 +100,10 @@ def trend_chart(daily: Sequence[DailyFigures], labels: dict[str, str]) -> bytes:
     def series(name: str) -> list[float]:
         return [float("nan") if getattr(p, name) is None else getattr(p, name) * 100 for p in daily]
 
-    axes.plot(days, series("cpu_avg"), color="#1f5fa8", linewidth=1.4, label=labels["cpu_avg"])
+    marker = {"marker": "o", "markersize": 3}
+    axes.plot(
+        days, series("cpu_avg"), color="#1f5fa8", linewidth=1.4, label=labels["cpu_avg"], **marker
+    )
     axes.plot(
         days,
         series("cpu_max"),
@@ -96,13 +111,24 @@ def trend_chart(daily: Sequence[DailyFigures], labels: dict[str, str]) -> bytes:
         linewidth=0.8,
         linestyle="--",
         label=labels["cpu_max"],
+        **marker,
     )
     axes.plot(
-        days, series("memory_avg"), color="#c0392b", linewidth=1.4, label=labels["memory_avg"]
+        days,
+        series("memory_avg"),
+        color="#c0392b",
+        linewidth=1.4,
+        label=labels["memory_avg"],
+        **marker,
     )
     axes.set_ylim(0, 100)
     if len(days) > 1:
         axes.set_xlim(days[0], days[-1])
+    elif days:  # one day: half a day either side, not matplotlib's default of years
+        noon = dt.datetime.combine(days[0], dt.time(12))
+        axes.set_xlim(noon - dt.timedelta(days=1), noon)
+    interval = max(1, math.ceil(len(days) / 10))
+    axes.xaxis.set_major_locator(matplotlib.dates.DayLocator(interval=interval))
     axes.set_ylabel(labels["usage_axis"])
     axes.grid(True, linewidth=0.3)
     axes.legend(loc="upper left", fontsize=7, ncols=3, frameon=False)

@@ -1,5 +1,9 @@
-"""Pieces several reports share: the cover, the "no data" section, and table rows for
-events, outages, configuration changes, upgrades and faults."""
+"""Pieces several reports share: the cover with the document number, the sign-off block, the
+"no data" section, and table rows for events, outages, configuration changes, upgrades and
+faults.
+
+Open items (events, outages, faults) run to ``ReportData.until``: the generation time, or the
+period's end if that is earlier; never to the end of a period that has not happened yet."""
 
 from __future__ import annotations
 
@@ -12,21 +16,58 @@ from agent.reports.data import (
     ReportData,
     UpgradeRow,
 )
-from agent.reports.document import Document, Paragraph, Table
+from agent.reports.document import Document, Paragraph, SignOff, SignParty, Table
 from agent.reports.event_text import event_text
+from agent.reports.period import Period
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
+# Kind codes in document numbers: pinyin initials of 巡检, 日报, 升级, 维保.
+KIND_CODES = {"monthly": "XJ", "daily": "RB", "upgrades": "SJ", "maintenance": "WB"}
+
+
+def document_number(kind: str, period: Period, prefix: str, issue: int = 1) -> str:
+    """``PREFIX-KIND-PERIOD-ISSUE``, e.g. NETMON-XJ-202604-01: the same kind and period give
+    the same number; a re-issue (``--issue 2``) the next one."""
+    if issue < 1:
+        raise ValueError(f"issue must be 1 or more, not {issue}")
+    span = period.label.replace("-", "").replace("..", "-")
+    return f"{prefix}-{KIND_CODES[kind]}-{span}-{issue:02d}"
+
 
 def new_document(kind: str, data: ReportData, text: Text, settings: ReportSettings) -> Document:
+    number = document_number(kind, data.period, settings.document_prefix, settings.issue)
+    prepared_role = text(f"cover.prepared.{kind}")
     cover = [
+        (text("cover.number"), number),
+        (text("cover.period"), text.period_text()),
+        (text("cover.generated"), text.written_time(data.generated_at)),
         (text("cover.agency"), settings.agency),
         (text("cover.contractor"), settings.contractor),
-        (text("cover.period"), text.period_text()),
-        (text("cover.generated"), text.time(data.generated_at)),
+        (prepared_role, settings.prepared_by or text("cover.blank")),
+        (text("cover.reviewed"), settings.reviewed_by or text("cover.blank")),
+        (text("cover.as_of"), text("cover.as_of_value")),
         (text("cover.source"), text("cover.source_value")),
     ]
-    return Document(title=text(f"title.{kind}"), cover=cover, lang=text.lang)
+    signoff = SignOff(
+        text("signoff.title"),
+        (
+            SignParty(text("signoff.agency", name=settings.agency), (text("signoff.agency_line"),)),
+            SignParty(
+                text("signoff.contractor", name=settings.contractor),
+                tuple(
+                    text("signoff.person_line", role=role, name=name or text("cover.blank"))
+                    for role, name in (
+                        (prepared_role, settings.prepared_by),
+                        (text("cover.reviewed"), settings.reviewed_by),
+                    )
+                ),
+            ),
+        ),
+    )
+    return Document(
+        title=text(f"title.{kind}"), cover=cover, lang=text.lang, number=number, signoff=signoff
+    )
 
 
 def add_empty_notice(document: Document, text: Text) -> Document:
@@ -45,7 +86,7 @@ def event_rows(
     events: list[EventRow], outages: list[Outage], data: ReportData, text: Text
 ) -> list[tuple[str, str, str, str, str]]:
     """Alerts and outages of one device, oldest first: time, severity, what, state, duration."""
-    end = data.period.end
+    end = data.until
     rows: list[tuple[object, tuple[str, str, str, str, str]]] = []
     for event in events:
         closed = event.closed_before(end)
@@ -156,7 +197,7 @@ def fault_row(fault: ComponentFault, data: ReportData, text: Text) -> tuple[str,
         text.component(fault.kind, fault.name),
         text.time(fault.first_failed),
         cleared,
-        text.duration((fault.cleared_at or data.period.end) - fault.first_failed),
+        text.duration((fault.cleared_at or data.until) - fault.first_failed),
     )
 
 

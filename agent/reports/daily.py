@@ -28,7 +28,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     document = new_document("daily", data, text, settings)
     if not data.has_data and not any(not e.informational for e in data.events_open):
         return add_empty_notice(document, text).numbered()
-    end = data.period.end
+    end = data.until
     open_outages = [outage for outage in data.outages if outage.end is None]
     open_faults = [fault for fault in data.faults if fault.cleared_at is None]
     # Informational events (a first configuration, an upgrade) are facts, not open items.
@@ -187,5 +187,4 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         still_open.add(Paragraph(text("daily.open.none")))
 
     add_records_section(document, data, text)
-    document.section(text("daily.sign.title")).add(Paragraph(text("sign.line")))
     return document.numbered()

@@ -220,7 +220,7 @@ class SignatureRow:
     version: str
     release_date: dt.date | None
     updated_at: dt.datetime  # when netmon first saw this version
-    age_days: int  # at the last day of the period, from the release date (else updated_at)
+    age_days: int  # on the day the report is made, from the release date (else updated_at)
 
     @property
     def software(self) -> bool:
@@ -242,7 +242,7 @@ class LicenceRow:
     device: str
     feature: str
     expires_on: dt.date | None  # None: perpetual
-    days_left: int | None  # at the last day of the period
+    days_left: int | None  # on the day the report is made
 
 
 @dataclass(frozen=True)
@@ -325,6 +325,12 @@ class ReportData:
     records: list[RecordRow] = field(default_factory=list)  # overlapping the period
     # Per device: ports down or shut all period without an uplink role (not faults).
     unused_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def until(self) -> dt.datetime:
+        """Where open items stop counting: the generation time, or the period's end if the
+        report is made after it (a 10-minute-old open event lasts 10 minutes, not a month)."""
+        return min(self.generated_at, self.period.end)
 
     @property
     def has_data(self) -> bool:
@@ -414,7 +420,10 @@ def load_report_data(
         if summary.device in names
     }
     changes, drift = config_changes(session, start, end)
-    last_day = period.last_day
+    generated_at = generated_at or repo.utcnow()
+    # Ages and days left count to the day the report is made, as `netmon signatures` counts
+    # them (on the UTC date), so the document and the command agree.
+    as_of = generated_at.astimezone(dt.UTC).date()
     events, closed, still_open = _events(session, start, end)
     return ReportData(
         period=period,
@@ -427,9 +436,9 @@ def load_report_data(
         unused_ports=_unused_ports(session, start, end),
         config_changes=changes,
         drift=drift,
-        signatures=_signatures_at(session, end, last_day),
+        signatures=_signatures_at(session, end, as_of),
         upgrades=_upgrades(session, start, end),
-        licences=_licences_at(session, end, last_day),
+        licences=_licences_at(session, end, as_of),
         events=events,
         events_closed=closed,
         events_open=still_open,
@@ -803,8 +812,8 @@ def config_changes(
 # --- signature libraries, software and licences --------------------------------------------
 
 
-def _age(last_day: dt.date, release: dt.date | None, seen: dt.datetime) -> int:
-    return (last_day - (release or seen.date())).days
+def _age(as_of: dt.date, release: dt.date | None, seen: dt.datetime) -> int:
+    return (as_of - (release or seen.date())).days
 
 
 def _latest_before(
@@ -822,7 +831,7 @@ def _latest_before(
     return current
 
 
-def _signatures_at(session: Session, end: dt.datetime, last_day: dt.date) -> list[SignatureRow]:
+def _signatures_at(session: Session, end: dt.datetime, as_of: dt.date) -> list[SignatureRow]:
     """Each device's library versions as they stood at ``end``."""
     current = _latest_before(session, SignatureVersion, "library", end)
     return [
@@ -832,20 +841,20 @@ def _signatures_at(session: Session, end: dt.datetime, last_day: dt.date) -> lis
             row.version,
             row.release_date,
             row.first_seen,
-            _age(last_day, row.release_date, row.first_seen),
+            _age(as_of, row.release_date, row.first_seen),
         )
         for (device, library), row in sorted(current.items())
     ]
 
 
-def _licences_at(session: Session, end: dt.datetime, last_day: dt.date) -> list[LicenceRow]:
+def _licences_at(session: Session, end: dt.datetime, as_of: dt.date) -> list[LicenceRow]:
     current = _latest_before(session, Licence, "feature", end)
     return [
         LicenceRow(
             device,
             feature,
             row.expires_on,
-            None if row.expires_on is None else (row.expires_on - last_day).days,
+            None if row.expires_on is None else (row.expires_on - as_of).days,
         )
         for (device, feature), row in sorted(current.items())
     ]

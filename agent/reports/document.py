@@ -1,4 +1,5 @@
-"""A report as a format-neutral document: cover, numbered sections, paragraphs, tables, charts.
+"""A report as a format-neutral document: cover, numbered sections, paragraphs, tables, charts,
+and the sign-off block the agency and the contractor sign.
 
 Report modules build it; ``render_docx``, ``render_html`` and ``render_md`` print it. Section
 numbers are assigned once here (``Document.numbered``), so every format numbers alike.
@@ -38,6 +39,21 @@ class Chart:
     png: bytes
     caption: str
     width_cm: float = 15.0
+    points: int = 0  # data points drawn (bars, or non-empty values over all lines)
+
+
+@dataclass(frozen=True)
+class SignParty:
+    """One signing party: who it is (甲方：agency) and the lines its people sign on."""
+
+    party: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SignOff:
+    title: str
+    parties: tuple[SignParty, ...]
 
 
 Block = Paragraph | BulletList | Table | Chart
@@ -63,9 +79,11 @@ class Section:
 @dataclass
 class Document:
     title: str
-    cover: list[tuple[str, str]]  # (label, value): agency, contractor, period, generated at
+    cover: list[tuple[str, str]]  # (label, value): number, period, generated at, who, ...
     sections: list[Section] = field(default_factory=list)
     lang: str = "zh"
+    number: str = ""  # the document number, also on the cover
+    signoff: SignOff | None = None  # printed after the last section
 
     def section(self, title: str) -> Section:
         new = Section(title)

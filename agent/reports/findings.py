@@ -103,7 +103,7 @@ def _kind_rank(kind: str) -> tuple[int, int]:
 def collect(data: ReportData, text: Text, settings: ReportSettings) -> list[Finding]:
     """Every finding of the period, in no particular order."""
     found: list[Finding] = []
-    end = data.period.end
+    end = data.until
 
     def add(device: str, kind: str, key: str, **values: object) -> None:
         found.append(Finding(device, kind, text(key, device=device, **values)))

@@ -100,5 +100,4 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         none_key="maintenance.records.none",
     )
     repair_sheets(document, data, text, scope)
-    document.section(text("maintenance.sign")).add(Paragraph(text("sign.maintenance")))
     return document.numbered()

@@ -137,6 +137,7 @@ def _fleet(section: Section, data: ReportData, text: Text) -> None:
             Chart(
                 charts.availability_chart(polled, chart_text("chart.availability_axis")),
                 caption=text("chart.availability"),
+                points=len(polled),
             )
         )
     add_exclusions(section, data, text)
@@ -210,6 +211,7 @@ def _device(
                 charts.trend_chart(health.daily, labels),
                 caption=text("chart.trend", device=info.name),
                 width_cm=14.0,
+                points=charts.trend_points(health.daily),
             )
         )
     nothing: list[str] = []

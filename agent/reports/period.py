@@ -1,11 +1,14 @@
 """The period a report covers: a calendar month, a day, a range of days, or the last 24 hours.
 
 Periods are whole local days (the agency's time zone, Asia/Shanghai by default) turned into a
-half-open UTC range ``[start, end)``, which is what the store's queries take.
+half-open UTC range ``[start, end)``, which is what the store's queries take. A period still
+running when the report is made (the current month or today, "so far") ends at that moment
+and says so (``partial``), so a document never claims days that have not happened yet.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -31,6 +34,14 @@ class Period:
     tz: dt.tzinfo
     kind: str  # month | day | range | last24h
     label: str  # 2026-04, 2026-04-15, 2026-04-01..2026-04-15, or the end time
+    partial: bool = False  # cut short at the moment the report was made
+
+    def so_far(self, now: dt.datetime) -> Period:
+        """This period up to ``now`` (to the minute) if it is still running, else unchanged."""
+        moment = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
+        if not self.start < moment < self.end:
+            return self
+        return dataclasses.replace(self, end=moment, partial=True)
 
     @property
     def local_start(self) -> dt.datetime:
@@ -115,6 +126,20 @@ def previous_month(now: dt.datetime, tz: dt.tzinfo) -> Period:
     return month_period(f"{year:04d}-{month:02d}", tz)
 
 
+def current_month(now: dt.datetime, tz: dt.tzinfo) -> Period:
+    """The calendar month ``now`` falls in, up to ``now``."""
+    return month_period(now.astimezone(tz).strftime("%Y-%m"), tz).so_far(now)
+
+
+def previous_day(now: dt.datetime, tz: dt.tzinfo) -> Period:
+    return day_period((now.astimezone(tz).date() - dt.timedelta(days=1)).isoformat(), tz)
+
+
+def today(now: dt.datetime, tz: dt.tzinfo) -> Period:
+    """The local day ``now`` falls in, up to ``now``."""
+    return day_period(now.astimezone(tz).date().isoformat(), tz).so_far(now)
+
+
 def choose_period(
     kind: str,
     *,
@@ -124,22 +149,27 @@ def choose_period(
     last: str | None,
     now: dt.datetime,
     tz: dt.tzinfo,
+    previous: bool = False,
 ) -> Period:
-    """The period the options name; without options, the daily report covers the last 24
-    hours and every other report the previous calendar month."""
+    """The period the options name. Without a period, the daily report covers today so far
+    and every other report the current month so far; ``previous`` (``--previous``, what the
+    timers use) names the whole previous day or month instead. A period that has not ended
+    by ``now`` is cut at ``now``."""
     given = [name for name, value in (("--month", month), ("--date", date)) if value]
     if first or last:
         given.append("--from/--to")
+    if previous:
+        given.append("--previous")
     if len(given) > 1:
         raise PeriodError(f"give one period, not {' and '.join(given)}")
-    if month:
-        return month_period(month, tz)
-    if date:
-        return day_period(date, tz)
     if first or last:
         if not (first and last):
             raise PeriodError("--from and --to go together")
-        return range_period(first, last, tz)
+        return range_period(first, last, tz).so_far(now)
+    if month:
+        return month_period(month, tz).so_far(now)
+    if date:
+        return day_period(date, tz).so_far(now)
     if kind == "daily":
-        return last_24_hours(now, tz)
-    return previous_month(now, tz)
+        return previous_day(now, tz) if previous else today(now, tz)
+    return previous_month(now, tz) if previous else current_month(now, tz)

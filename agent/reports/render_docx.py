@@ -21,7 +21,7 @@ from docx.styles.style import BaseStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from agent.reports.document import BulletList, Chart, Document, Paragraph, Table
+from agent.reports.document import BulletList, Chart, Document, Paragraph, SignOff, Table
 
 BODY_FONT = ("Times New Roman", "宋体")
 HEADING_FONT = ("Arial", "黑体")
@@ -154,9 +154,37 @@ def _paragraph(docx: object, block: Paragraph) -> None:
         run.bold = True
 
 
+def _signoff(docx: object, signoff: SignOff) -> None:
+    """The signature block, kept on one page (every paragraph keeps with the next)."""
+    heading = docx.add_paragraph()  # type: ignore[attr-defined]
+    heading.paragraph_format.space_before = Pt(18)
+    heading.paragraph_format.keep_with_next = True
+    heading.add_run(signoff.title).bold = True
+    for party in signoff.parties:
+        name = docx.add_paragraph()  # type: ignore[attr-defined]
+        name.paragraph_format.space_before = Pt(12)
+        name.paragraph_format.keep_with_next = True
+        name.add_run(party.party).bold = True
+        for line in party.lines:
+            signed = docx.add_paragraph(line)  # type: ignore[attr-defined]
+            signed.paragraph_format.space_before = Pt(10)
+            signed.paragraph_format.keep_with_next = True
+    docx.paragraphs[-1].paragraph_format.keep_with_next = False  # type: ignore[attr-defined]
+
+
+def _header(section: object, number: str) -> None:
+    """The document number on every page, top right."""
+    paragraph = section.header.paragraphs[0]  # type: ignore[attr-defined]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(number)
+    run.font.size = Pt(8)
+
+
 def render_docx(document: Document, generated_at: dt.datetime | None = None) -> bytes:
     docx = new_docx()
     _set_up(docx, document, generated_at)
+    if document.number:
+        _header(docx.sections[0], document.number)
     _cover(docx, document)
     for depth, section in document.walk():
         docx.add_heading(f"{section.number} {section.title}", level=min(depth, 4))
@@ -170,6 +198,8 @@ def render_docx(document: Document, generated_at: dt.datetime | None = None) -> 
                 _table(docx, block)
             elif isinstance(block, Chart):
                 _chart(docx, block)
+    if document.signoff is not None:
+        _signoff(docx, document.signoff)
     buffer = io.BytesIO()
     docx.save(buffer)
     return buffer.getvalue()

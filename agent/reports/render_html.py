@@ -32,6 +32,8 @@ figcaption { font-size: .85rem; color: #555; }
 p.note { color: #555; font-style: italic; }
 p.warning { font-weight: bold; color: #8a1c1c; }
 nav ol { columns: 2; }
+section.signoff { margin-top: 3rem; break-inside: avoid; }
+p.sign { margin: 1.2rem 0 1.2rem 2rem; }
 @media print { nav { display: none; } section.level-2 { break-inside: avoid; } }
 </style>
 </head>
@@ -64,6 +66,12 @@ nav ol { columns: 2; }
 {% endif %}{% endfor %}
 </section>
 {% endfor %}
+{% if document.signoff %}<section class="signoff">
+<h2>{{ document.signoff.title }}</h2>
+{% for party in document.signoff.parties %}<p><strong>{{ party.party }}</strong></p>
+{% for line in party.lines %}<p class="sign">{{ line }}</p>
+{% endfor %}{% endfor %}</section>
+{% endif %}
 </body>
 </html>
 """

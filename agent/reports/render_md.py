@@ -45,4 +45,9 @@ def render_markdown(document: Document, assets_dir: str) -> tuple[str, dict[str,
                 name = f"{assets_dir}/chart-{len(assets) + 1:02d}.png"
                 assets[name] = block.png
                 lines += [f"![{block.caption}]({name})", "", f"*{block.caption}*", ""]
+    if document.signoff is not None:
+        lines += [f"## {document.signoff.title}", ""]
+        for party in document.signoff.parties:
+            lines += [f"**{party.party}**", ""]
+            lines += [line for signed in party.lines for line in (signed, "")]
     return "\n".join(lines).rstrip() + "\n", assets

@@ -7,6 +7,11 @@ optional and every key has a placeholder default the operator replaces::
     agency = "北京市某执法机关"
     contractor = "安全服务承包商"
     timezone = "Asia/Shanghai"          # periods and times in the documents are local time
+    document_prefix = "NETMON"          # document numbers: PREFIX-KIND-PERIOD-ISSUE
+    prepared_by = "驻场一组"            # 巡检人/编制 on the cover and the sign-off (a team label)
+    reviewed_by = "项目经理"            # 审核人; both may be left out and written by hand
+
+``--prepared-by``/``--reviewed-by`` on ``netmon report`` override the last two.
 
 What counts as a stale library or an expiring licence is not a report setting: the documents
 use the daemon's own rules from the same file (``[staleness]`` per library kind and
@@ -15,6 +20,7 @@ use the daemon's own rules from the same file (``[staleness]`` per library kind 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +34,8 @@ from collectors.signatures.staleness import (
     staleness_rules,
 )
 
+COMMAND_ONLY = {"issue"}
+
 
 class ReportSettingsError(NetmonError):
     """The settings file cannot be read or its [report] section is wrong."""
@@ -38,6 +46,13 @@ class ReportSettings:
     agency: str = "北京市某执法机关"
     contractor: str = "安全服务承包商"
     timezone: str = "Asia/Shanghai"
+    document_prefix: str = "NETMON"
+    # Empty: the cover and the sign-off leave a line to write the name on by hand.
+    prepared_by: str = ""
+    reviewed_by: str = ""
+    # Which issue of a document this is (``--issue``, never from the file): a re-issued
+    # document keeps its period and kind and gets the next number.
+    issue: int = 1
     # From the daemon's [staleness] and [licences] sections, not from [report].
     staleness_days: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LIBRARY_DAYS))
     licence_warning_days: float = DEFAULT_LICENCE_WARNING_DAYS
@@ -59,7 +74,7 @@ def report_settings(path: Path | None = None) -> ReportSettings:
     values: dict[str, object] = {}
     shared = _shared_rules(path, data)
     for key, default in vars(defaults).items():
-        if key in shared:
+        if key in shared or key in COMMAND_ONLY:
             continue
         if key not in section:
             continue
@@ -69,9 +84,16 @@ def report_settings(path: Path | None = None) -> ReportSettings:
                 f"{path}: [report] {key} must be a {type(default).__name__}, got {value!r}"
             )
         values[key] = value
-    unknown = sorted(set(section) - set(vars(defaults)) | (set(section) & set(shared)))
+    unknown = sorted(
+        set(section) - set(vars(defaults)) | (set(section) & (set(shared) | COMMAND_ONLY))
+    )
     if unknown:
         raise ReportSettingsError(f"{path}: [report] has unknown keys: {', '.join(unknown)}")
+    prefix = values.get("document_prefix", defaults.document_prefix)
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", str(prefix)):
+        raise ReportSettingsError(
+            f"{path}: [report] document_prefix {prefix!r}: use letters, digits and single dashes"
+        )
     return ReportSettings(**values, **shared)  # type: ignore[arg-type]
 
 

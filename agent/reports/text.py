@@ -100,10 +100,32 @@ class Text:
             return self("duration.hm", h=hours, m=minutes)
         return self("duration.m", m=minutes)
 
+    def written_time(self, moment: dt.datetime) -> str:
+        """A moment written out for the cover: 2026年12月02日 10时05分（北京时间）."""
+        local = self.period.local(moment)
+        return self(
+            "time.written",
+            y=local.year,
+            m=local.month,
+            d=local.day,
+            H=local.hour,
+            M=local.minute,
+            tz=self.zone_name(),
+        )
+
+    def zone_name(self) -> str:
+        if _tz_name(self.period) in BEIJING_ZONES:
+            return self("tz.beijing")
+        return _tz_name(self.period)
+
     def period_text(self) -> str:
         start = self.period.local_start.strftime("%Y-%m-%d %H:%M")
         end = self.period.local_end.strftime("%Y-%m-%d %H:%M")
-        return self("period.range", start=start, end=end, tz=_tz_name(self.period))
+        key = "period.so_far" if self.period.partial else "period.range"
+        return self(key, start=start, end=end, tz=self.zone_name())
+
+
+BEIJING_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "PRC", "CST"}
 
 
 def _tz_name(period: Period) -> str:

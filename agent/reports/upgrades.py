@@ -90,5 +90,4 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         )
     else:
         licences.add(Paragraph(text("none")))
-    document.section(text("maintenance.sign")).add(Paragraph(text("sign.maintenance")))
     return document.numbered()

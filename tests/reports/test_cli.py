@@ -134,3 +134,27 @@ def test_an_empty_month_is_a_report_that_says_so(state_dir: Path, tmp_path: Path
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "netmon-monthly-2025-01.md").read_text(encoding="utf-8")
     assert "本期无数据" in text
+
+
+def test_no_flags_on_an_empty_store_writes_this_month_and_says_it_is_empty(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    upgrade(f"sqlite:///{state / 'netmon.db'}")
+    result = netmon(
+        "--state-dir",
+        str(state),
+        "report",
+        "monthly",
+        "--format",
+        "md",
+        "--issue",
+        "2",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the store holds nothing for" in result.stderr
+    (out,) = tmp_path.glob("netmon-monthly-*.md")
+    text = out.read_text(encoding="utf-8")
+    assert "本期无数据" in text and "截至生成时间" in text and "-02" in text.splitlines()[2]

@@ -37,14 +37,29 @@ def test_days_and_ranges_include_their_last_day() -> None:
     assert span.label == "2026-04-01..2026-04-15"
 
 
-def test_defaults_daily_is_the_last_24_hours_others_the_previous_month() -> None:
+def test_defaults_are_so_far_and_previous_is_the_whole_last_day_or_month() -> None:
+    # Issue 12 changed the defaults: on 2026-05-03 09:30 Beijing time, `report monthly` without
+    # flags is May so far (not April, when nothing may have been stored yet) and `daily` is
+    # today so far; --previous (the timers) is the whole previous day or month.
     now = dt.datetime(2026, 5, 3, 1, 30, tzinfo=dt.UTC)
     options = {"month": None, "date": None, "first": None, "last": None, "now": now, "tz": BEIJING}
     daily = choose_period("daily", **options)
-    assert (daily.start, daily.end) == (now - dt.timedelta(hours=24), now)
-    assert choose_period("monthly", **options).label == "2026-04"
+    assert daily.label == "2026-05-03" and daily.partial
+    assert (daily.start, daily.end) == (dt.datetime(2026, 5, 2, 16, tzinfo=dt.UTC), now)
+    monthly = choose_period("monthly", **options)
+    assert monthly.label == "2026-05" and monthly.partial and monthly.end == now
+    assert monthly.start == dt.datetime(2026, 4, 30, 16, tzinfo=dt.UTC)
+    yesterday = choose_period("daily", **options, previous=True)
+    assert yesterday.label == "2026-05-02" and not yesterday.partial
+    assert yesterday.end - yesterday.start == dt.timedelta(days=1)
+    assert choose_period("monthly", **options, previous=True).label == "2026-04"
     january = dict(options, now=dt.datetime(2026, 1, 10, tzinfo=dt.UTC))
-    assert choose_period("upgrades", **january).label == "2025-12"
+    assert choose_period("upgrades", **january, previous=True).label == "2025-12"
+    # A named period still running is cut at now; one already over is whole.
+    assert choose_period("monthly", **dict(options, month="2026-05")).end == now
+    assert not choose_period("monthly", **dict(options, month="2026-04")).partial
+    with pytest.raises(PeriodError, match="--month and --previous"):
+        choose_period("monthly", **dict(options, month="2026-04"), previous=True)
 
 
 @pytest.mark.parametrize("text", ["2026-4", "2026-00", "26-04", "april"])
@@ -102,3 +117,25 @@ def test_a_cjk_font_is_installed_for_chinese_charts() -> None:
             pytest.fail(message)
         pytest.skip(message)
     assert charts.chart_language("zh") == "zh"
+
+
+def test_cover_names_and_prefix_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "netmon.toml"
+    path.write_text(
+        '[report]\ndocument_prefix = "BJ-WB"\nprepared_by = "驻场一组"\nreviewed_by = "王工"\n',
+        encoding="utf-8",
+    )
+    settings = report_settings(path)
+    assert (settings.document_prefix, settings.prepared_by, settings.reviewed_by) == (
+        "BJ-WB",
+        "驻场一组",
+        "王工",
+    )
+    assert settings.issue == 1
+    path.write_text('[report]\ndocument_prefix = "a b"\n', encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match="document_prefix"):
+        report_settings(path)
+    # The issue number is per document (--issue), never a site setting.
+    path.write_text("[report]\nissue = 2\n", encoding="utf-8")
+    with pytest.raises(ReportSettingsError, match="unknown keys: issue"):
+        report_settings(path)

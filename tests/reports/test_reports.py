@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -249,31 +247,3 @@ def test_an_empty_period_says_so(known_store, settings: ReportSettings, kind: st
     assert "监控数据库中没有" in text
     docx.Document(io.BytesIO(render_docx(document)))
     parse_html(render_html(document))
-
-
-def test_docx_converts_to_pdf_with_libreoffice(
-    known_data: ReportData, settings: ReportSettings, tmp_path: Path
-) -> None:
-    # Optional: LibreOffice is not a dependency, so this skips even under NETMON_TEST_STRICT.
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed (optional; Debian: libreoffice-writer-nogui)")
-    source = tmp_path / "monthly.docx"
-    write_document(build_document("monthly", known_data, "zh", settings), "docx", source)
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    pdf = (tmp_path / "monthly.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

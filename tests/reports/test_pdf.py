@@ -1,0 +1,135 @@
+"""Each document as the agency receives it: Word converted to PDF by LibreOffice (headless),
+read back with pdftotext as a reviewer would read it.
+
+One ``soffice`` call converts the four kinds (LibreOffice's start-up is most of the cost);
+scripts/test installs libreoffice-writer-nogui, poppler-utils and fonts-noto-cjk, so under
+NETMON_TEST_STRICT=1 a missing tool fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from report_history import PERIOD
+
+from agent.inventory import load_inventory
+from agent.reports import REPORT_KINDS
+from agent.reports.build import build_document, read_data, write_document
+from agent.reports.document import Document
+from agent.reports.lang import zh
+from agent.reports.settings import ReportSettings
+from agent.store import Store
+from tests.support import require_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED_AT = PERIOD.end + dt.timedelta(hours=2)
+SETTINGS = ReportSettings(
+    agency="测试机关", contractor="测试承包商", prepared_by="驻场一组", reviewed_by="项目经理"
+)
+TEMPLATE_FIELD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_:]*\}")
+
+
+def _squeezed(text: str) -> str:
+    """Without white space: cells and the cover wrap names and times over lines."""
+    return re.sub(r"\s+", "", text)
+
+
+def _mentioned_devices(document: Document, names: list[str]) -> list[str]:
+    """The inventory devices the document itself names (its tables, headings, paragraphs)."""
+    parts: list[str] = []
+    for _, section in document.walk():
+        parts.append(section.title)
+        for block in section.blocks:
+            parts.extend(
+                repr(getattr(block, name, "")) for name in ("text", "items", "rows", "caption")
+            )
+    text = "\n".join(parts)
+    return [name for name in names if name in text]
+
+
+@pytest.fixture(scope="module")
+def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    soffice = require_tool("soffice", "libreoffice-writer-nogui")
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    pdfimages = require_tool("pdfimages", "poppler-utils")
+    directory = tmp_path_factory.mktemp("pdf")
+    data = read_data(fleet_store, PERIOD, GENERATED_AT)
+    documents = {kind: build_document(kind, data, "zh", SETTINGS) for kind in REPORT_KINDS}
+    sources = []
+    for kind, document in documents.items():
+        sources.append(directory / f"{kind}.docx")
+        write_document(document, "docx", sources[-1], data.generated_at)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{directory / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(directory),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=280,
+    )
+    texts, images = {}, {}
+    for kind in REPORT_KINDS:
+        pdf = directory / f"{kind}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF"), f"{kind}: no PDF written"
+        texts[kind] = subprocess.run(
+            # Reading order (not -layout): a table cell's lines stay together.
+            [pdftotext, str(pdf), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        listing = subprocess.run(
+            [pdfimages, "-list", str(pdf)], check=True, capture_output=True, text=True
+        ).stdout
+        # Rows after the two header lines; a PNG with alpha adds an "smask" row of its own.
+        rows = [line.split() for line in listing.splitlines()[2:]]
+        images[kind] = sum(1 for row in rows if len(row) > 2 and row[2] == "image")
+    return {"documents": documents, "texts": texts, "images": images}
+
+
+@pytest.mark.timeout(600)  # four documents for 40 devices and one LibreOffice run: ~1 min
+@pytest.mark.parametrize("kind", REPORT_KINDS)
+def test_each_document_reads_right_as_pdf(pdfs: dict[str, dict[str, object]], kind: str) -> None:
+    document: Document = pdfs["documents"][kind]  # type: ignore[assignment]
+    text: str = pdfs["texts"][kind]  # type: ignore[assignment]
+    flat = _squeezed(text)
+    # The cover: title, number, period, generation time, who prepared and reviewed it.
+    assert document.title in text
+    assert re.fullmatch(r"NETMON-(XJ|RB|SJ|WB)-202604-01", document.number)
+    assert "文档编号" in text and document.number in text
+    assert "报告周期" in flat and "2026-04-0100:00至2026-05-0100:00（北京时间）" in flat
+    assert "生成时间" in text and "2026年05月01日02时00分（北京时间）" in flat
+    assert "巡检人" in text or "编制" in text or "值班人" in text
+    assert "驻场一组" in flat and "审核人" in flat and "项目经理" in flat
+    # The sign-off block, both parties, at the end.
+    signoff = flat.rindex("签字确认")
+    assert "甲方（用户单位）：测试机关" in flat[signoff:]
+    assert "乙方（服务单位）：测试承包商" in flat[signoff:]
+    assert flat.count("日期：") >= 3
+    # Every device the document names is in the PDF; the monthly report names all 40.
+    names = [device.name for device in load_inventory(ROOT / "inventory.toml").devices]
+    mentioned = _mentioned_devices(document, names)
+    assert mentioned, f"{kind} names no device"
+    if kind == "monthly":
+        assert len(mentioned) == 40
+    # A name wrapped in a narrow column loses its hyphen at the break in pdftotext's output.
+    unhyphenated = flat.replace("-", "")
+    missing = [name for name in mentioned if name.replace("-", "") not in unhyphenated]
+    assert not missing, f"{kind}: devices missing from the PDF: {missing}"
+    # No template left unfilled: no {field}, no message key.
+    assert not TEMPLATE_FIELD.search(text), TEMPLATE_FIELD.findall(text)
+    keys = [key for key in zh.STRINGS if "." in key and key in text]
+    assert not keys, f"{kind}: message keys printed as text: {keys}"
+    # Every chart made it into the PDF as a picture.
+    assert pdfs["images"][kind] == len(document.charts())
