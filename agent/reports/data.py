@@ -222,6 +222,7 @@ class EventRow:
     state: str
     closed_at: dt.datetime | None
     acknowledged_by: str | None
+    acknowledged_at: dt.datetime | None = None  # response time: acknowledged - occurred
 
     def closed_before(self, moment: dt.datetime) -> bool:
         return self.closed_at is not None and self.closed_at < moment
@@ -800,6 +801,7 @@ def _event_row(event: Event) -> EventRow:
         state=event.state,
         closed_at=event.closed_at,
         acknowledged_by=event.acknowledged_by,
+        acknowledged_at=event.acknowledged_at,
     )
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.recorder import Recorder
-from agent.reports.period import Period
+from agent.reports.period import Period, months_of
 from agent.store import repository as repo
 from agent.store.engine import Store
 from agent.store.repository import InventoryDevice
@@ -449,3 +449,20 @@ def build_demo_history(
     history.events()
     history.maintenance()
     return history.roles
+
+
+def build_demo_months(
+    store: Store,
+    devices: Sequence[InventoryDevice],
+    period: Period,
+    *,
+    seed: int = 20260306,
+    interval: dt.timedelta = dt.timedelta(hours=1),
+) -> list[Roles]:
+    """Several months of history (the work summary's sample): each calendar month of
+    ``period`` gets its own month of ``build_demo_history``, with its own seed, so different
+    devices go down, fail and drift from month to month."""
+    return [
+        build_demo_history(store, devices, month, seed=seed + index, interval=interval)
+        for index, month in enumerate(months_of(period))
+    ]
