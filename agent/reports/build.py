@@ -13,7 +13,7 @@ from agent.reports.data import ReportData, load_report_data
 from agent.reports.document import Document
 from agent.reports.period import Period
 from agent.reports.settings import ReportSettings
-from agent.reports.text import Text
+from agent.reports.text import Text, language_module
 from agent.store.engine import Store
 
 Builder = Callable[[ReportData, Text, ReportSettings], Document]
@@ -81,6 +81,25 @@ def write_document(
     return written
 
 
+def make_summary(
+    store: Store,
+    period: Period,
+    fmt: str,
+    out: Path,
+    lang: str,
+    settings: ReportSettings,
+    generated_at: dt.datetime | None = None,
+) -> list[Path]:
+    """The work summary: its figures are read month by month (``summary_data``)."""
+    from agent.reports.summary import build_summary
+    from agent.reports.summary_data import load_summary_data
+
+    language_module(lang)  # an unknown language fails before the months are read
+    with store.session(read_only=True) as session:
+        data = load_summary_data(session, period, generated_at)
+    return write_document(build_summary(data, lang, settings), fmt, out, data.generated_at)
+
+
 def make_report(
     store: Store,
     kind: str,
@@ -91,6 +110,8 @@ def make_report(
     settings: ReportSettings,
     generated_at: dt.datetime | None = None,
 ) -> list[Path]:
+    if kind == "summary":
+        return make_summary(store, period, fmt, out, lang, settings, generated_at)
     data = read_data(store, period, generated_at)
     document = build_document(kind, data, lang, settings)
     return write_document(document, fmt, out, data.generated_at)

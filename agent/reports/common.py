@@ -22,8 +22,14 @@ from agent.reports.period import Period
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
-# Kind codes in document numbers: pinyin initials of 巡检, 日报, 升级, 维保.
-KIND_CODES = {"monthly": "XJ", "daily": "RB", "upgrades": "SJ", "maintenance": "WB"}
+# Kind codes in document numbers: pinyin initials of 巡检, 日报, 升级, 维保, 总结.
+KIND_CODES = {
+    "monthly": "XJ",
+    "daily": "RB",
+    "upgrades": "SJ",
+    "maintenance": "WB",
+    "summary": "ZJ",
+}
 
 
 def document_number(kind: str, period: Period, prefix: str, issue: int = 1) -> str:

@@ -256,6 +256,7 @@ class EventRow:
     state: str
     closed_at: dt.datetime | None
     acknowledged_by: str | None
+    acknowledged_at: dt.datetime | None = None  # response time: acknowledged - occurred
     # What documents word the event from (agent.reports.event_text); ``message`` is for logs.
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -921,6 +922,7 @@ def _event_row(event: Event) -> EventRow:
         closed_at=event.closed_at,
         acknowledged_by=event.acknowledged_by,
         details=dict(event.details or {}),
+        acknowledged_at=event.acknowledged_at,
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from agent.recorder import Recorder
 from agent.records import NewRecord, add_record
-from agent.reports.period import Period
+from agent.reports.period import Period, months_of
 from agent.store import repository as repo
 from agent.store.engine import Store
 from agent.store.repository import InventoryDevice
@@ -570,3 +570,20 @@ def build_demo_history(
     history.events()
     history.records()
     return history.roles
+
+
+def build_demo_months(
+    store: Store,
+    devices: Sequence[InventoryDevice],
+    period: Period,
+    *,
+    seed: int = 20260306,
+    interval: dt.timedelta = dt.timedelta(hours=1),
+) -> list[Roles]:
+    """Several months of history (the work summary's sample): each calendar month of
+    ``period`` gets its own month of ``build_demo_history``, with its own seed, so different
+    devices go down, fail and drift from month to month."""
+    return [
+        build_demo_history(store, devices, month, seed=seed + index, interval=interval)
+        for index, month in enumerate(months_of(period))
+    ]

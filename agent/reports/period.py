@@ -114,6 +114,31 @@ def range_period(first: str, last: str, tz: dt.tzinfo) -> Period:
     )
 
 
+def year_period(text: str, tz: dt.tzinfo) -> Period:
+    """``--year YYYY``: the calendar year (the annual work summary)."""
+    if not re.fullmatch(r"\d{4}", text) or int(text) < 1970:
+        raise PeriodError(f"--year {text!r}: expected a year as YYYY, e.g. 2026")
+    year = int(text)
+    return Period(
+        _midnight(dt.date(year, 1, 1), tz), _midnight(dt.date(year + 1, 1, 1), tz), tz, "year", text
+    )
+
+
+def months_of(period: Period) -> list[Period]:
+    """The calendar months ``period`` touches, each cut to the period (a month cut short is a
+    range labelled with its month)."""
+    months: list[Period] = []
+    local = period.local_start.date().replace(day=1)
+    while True:
+        month = month_period(f"{local.year:04d}-{local.month:02d}", period.tz)
+        if month.start >= period.end:
+            return months
+        start, end = max(month.start, period.start), min(month.end, period.end)
+        whole = (start, end) == (month.start, month.end)
+        months.append(Period(start, end, period.tz, "month" if whole else "range", month.label))
+        local = month.local_end.date()
+
+
 def last_24_hours(now: dt.datetime, tz: dt.tzinfo) -> Period:
     end = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
     label = end.astimezone(tz).strftime("%Y-%m-%d-%H%M")

@@ -22,6 +22,7 @@ STRINGS: dict[str, str] = {
     "cover.prepared.daily": "Duty engineer",
     "cover.prepared.upgrades": "Prepared by",
     "cover.prepared.maintenance": "Prepared by",
+    "cover.prepared.summary": "Prepared by",
     "cover.reviewed": "Reviewed by",
     "cover.blank": "________________",
     "signoff.title": "Sign-off",

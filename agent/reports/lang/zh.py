@@ -23,6 +23,7 @@ STRINGS: dict[str, str] = {
     "cover.prepared.daily": "值班人",
     "cover.prepared.upgrades": "编制",
     "cover.prepared.maintenance": "编制",
+    "cover.prepared.summary": "编制",
     "cover.reviewed": "审核人",
     "cover.blank": "________________",
     "signoff.title": "签字确认",
