@@ -2,7 +2,7 @@
 stops of a device, excluded from availability, silencing alerts) and ``monitoring_gaps`` (time
 netmon did not watch: the daemon stopped, or polls lost to overload).
 
-Revision ID: 0005_availability
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05 14:00:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_availability"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -10,8 +10,8 @@ that day, which falls on the same calendar day in every time zone from UTC-12 to
 closed (the work was done), with no end time, and its engineer label is also its
 ``recorded_by``.
 
-Revision ID: 0006_engineer_records
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05 14:00:00
 """
 
@@ -25,8 +25,8 @@ from alembic import op
 
 from agent.store.models import UTCDateTime
 
-revision: str = "0006_engineer_records"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ Self-contained: only adds columns, with defaults that make existing rows read as
 known", "no description", "never seen admin-down".
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-05 14:30:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ device columns; NULL until the inventory gives one (documents then show the code
 (Events needed no column: documents word them from the existing ``kind`` and ``details``.)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-05 14:30:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,7 +15,7 @@ pruned on the page) instead of bloating table and key. 512 rows for the fleet: t
 doubled is under 100 kB.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-05 14:45:00
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0004"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
