@@ -41,8 +41,16 @@ def document_number(kind: str, period: Period, prefix: str, issue: int = 1) -> s
     return f"{prefix}-{KIND_CODES[kind]}-{span}-{issue:02d}"
 
 
-def new_document(kind: str, data: ReportData, text: Text, settings: ReportSettings) -> Document:
-    number = document_number(kind, data.period, settings.document_prefix, settings.issue)
+def new_document(
+    kind: str,
+    data: ReportData,
+    text: Text,
+    settings: ReportSettings,
+    period: Period | None = None,
+) -> Document:
+    """The cover and sign-off of ``kind``; ``period`` numbers a document that spans more than
+    ``data`` (the work summary passes its months' last one as ``data``)."""
+    number = document_number(kind, period or data.period, settings.document_prefix, settings.issue)
     prepared_role = text(f"cover.prepared.{kind}")
     cover = [
         (text("cover.number"), number),

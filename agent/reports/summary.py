@@ -70,7 +70,7 @@ class Tables:
 
 def build_summary(data: SummaryData, lang: str, settings: ReportSettings) -> Document:
     text = SummaryText(lang, data.period)
-    document = new_document("summary", data.last, text, settings)
+    document = new_document("summary", data.last, text, settings, data.period)
     if data.period.kind == "year":
         document.title = text("title.summary.year")
     if not data.has_data:

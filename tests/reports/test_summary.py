@@ -248,8 +248,9 @@ def test_the_document_numbers(summary: SummaryData) -> None:
     assert any(
         "完成特征库升级 2 次" in s and "2 台设备在周期结束时存在超期特征库" in s for s in bullets
     )
-    assert document.cover[2] == ("文档编号", "NETMON-ZJ-20260401-20260531")
-    assert document.sections[-1].title == "签字确认"
+    assert document.cover[0] == ("文档编号", "NETMON-ZJ-20260401-20260531-01")
+    assert document.number == "NETMON-ZJ-20260401-20260531-01"
+    assert document.signoff is not None and document.signoff.title == "签字确认"
 
 
 def test_an_empty_period_says_so(summary_store: Store) -> None:
@@ -257,7 +258,8 @@ def test_an_empty_period_says_so(summary_store: Store) -> None:
         empty = load_summary_data(session, year_period("2025", TZ), GENERATED_AT)
     assert len(empty.months) == 12 and not empty.has_data
     document = build_summary(empty, "zh", ReportSettings())
-    assert [s.title for s in document.sections] == ["本期无数据", "签字确认"]
+    assert [s.title for s in document.sections] == ["本期无数据"]
+    assert document.signoff is not None
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
