@@ -441,7 +441,7 @@ def _changes(section: Section, data: SummaryData, text: Text, tables: Tables) ->
 
 def _rules_text(text: Text, rules: StalenessRules) -> str:
     return text("list.sep").join(
-        text("rule", kind=kind, days=f"{days:g}")
+        text("rule", kind=text.library(kind), days=f"{days:g}")
         for kind, days in sorted(rules.library_days.items())
     )
 
@@ -462,12 +462,16 @@ def _upgrades(
             {row.library for row in data.signatures if row.device == info.name and not row.software}
         )
         mine = [u for u in data.upgrades if u.device == info.name and u.category == "signature"]
-        stale = _stale_libraries(data.last, info.name, data.generated_at, rules)
+        # The libraries' names in the document's language: a key such as "av" is English.
+        stale = [
+            text.library(name)
+            for name in _stale_libraries(data.last, info.name, data.generated_at, rules)
+        ]
         rows.append(
             (
                 info.name,
                 info.model,
-                text("list.sep").join(libraries) or text("dash"),
+                text("list.sep").join(map(text.library, libraries)) or text("dash"),
                 str(len(mine)),
                 _ratio_text(text, _months_updated(data, info.name), len(data.months)),
                 text.date(max(u.at for u in mine)) if mine else text("dash"),

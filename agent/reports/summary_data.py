@@ -4,10 +4,10 @@ joined into the whole period.
 A nine-month summary reads nine months through the same query layer as the monthly report
 (SQL aggregates over roll-ups, outages and episodes, ``agent.reports.data``), one month at a
 time, so its cost grows with the months and never loads raw polls. Whole-period figures are
-sums of the monthly ones (availability: reachable polls / all polls over the months, exact,
-not a mean of monthly percentages). Outages and hardware faults that run across a month's
-end appear in both months' data; they are joined here into one spell, so the whole period
-counts them once.
+sums of the monthly ones (availability: outage time / monitored time over the months, as
+``agent.availability`` defines them, exact, not a mean of monthly percentages). Outages and
+hardware faults that run across a month's end appear in both months' data; they are joined
+here into one spell, so the whole period counts them once.
 
 Incidents are the events a duty engineer must respond to: a device down, a failed fan or
 power supply, a replaced box, and anything raised as critical. Their response time is
@@ -29,6 +29,7 @@ from agent.reports.data import (
     ComponentFault,
     ConfigChangeRow,
     ConfigDrift,
+    DeviceHealth,
     DeviceInfo,
     EventRow,
     LicenceRow,
@@ -107,14 +108,12 @@ class SummaryData:
 
     def availability(self, devices: Iterable[str]) -> float | None:
         names = set(devices)
-        samples = reachable = 0
-        for month in self.months:
-            for name in names:
-                health = month.data.health.get(name)
-                if health is not None:
-                    samples += health.samples
-                    reachable += health.reachable_samples
-        return reachable / samples if samples else None
+        return pooled_availability(
+            month.data.health[name]
+            for month in self.months
+            for name in names
+            if name in month.data.health
+        )
 
     @property
     def total_samples(self) -> int:
@@ -162,12 +161,22 @@ class SummaryData:
 
 
 def availability(data: ReportData, devices: Iterable[str]) -> float | None:
-    samples = reachable = 0
-    for name in devices:
-        health = data.health.get(name)
-        if health is not None:
-            samples += health.samples
-            reachable += health.reachable_samples
+    return pooled_availability(data.health[name] for name in devices if name in data.health)
+
+
+def pooled_availability(figures: Iterable[DeviceHealth]) -> float | None:
+    """Availability as every document and the DeviceDown rule count it (agent.availability):
+    outage time over monitored time, both summed over the devices and months given (exact,
+    not a mean of percentages). Figures built by hand without times fall back to answered
+    polls over all polls."""
+    chosen = list(figures)
+    timed = [health.uptime for health in chosen if health.uptime is not None]
+    if chosen and len(timed) == len(chosen):
+        monitored = sum((uptime.monitored for uptime in timed), dt.timedelta(0))
+        down = sum((uptime.down for uptime in timed), dt.timedelta(0))
+        return max(0.0, 1.0 - down / monitored) if monitored > dt.timedelta(0) else None
+    samples = sum(health.samples for health in chosen)
+    reachable = sum(health.reachable_samples for health in chosen)
     return reachable / samples if samples else None
 
 

@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Box:
     site: str = "headquarters"
     services: tuple[str, ...] = ("hardware", "tuning")
     address: str | None = "127.0.0.1"
+    uplinks: tuple[str, ...] = ()
 
 
 DEVICES = (Box("fw-a"), Box("fw-b", site="branch"))
@@ -133,6 +134,25 @@ def backend_url(backend: str, directory: Path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@contextlib.contextmanager
+def history_store(
+    backend: str, directory: Path, build: Callable[[Store, Path], None]
+) -> Iterator[Store]:
+    """A store on ``backend`` holding the history ``build`` writes (its spool in
+    ``directory``), closed and dropped afterwards."""
+    from agent.store import open_store
+    from agent.store.schema import upgrade
+
+    with backend_url(backend, directory) as url:
+        upgrade(url)
+        store = open_store(url)
+        try:
+            build(store, directory / "spool")
+            yield store
+        finally:
+            store.close()
 
 
 # --- the same history as Prometheus would scrape it -----------------------------------------

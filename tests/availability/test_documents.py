@@ -24,8 +24,8 @@ from availability_history import (
     WINDOW,
     Box,
     at,
-    backend_url,
     build_history,
+    history_store,
     poll_time,
     promtool_series,
 )
@@ -33,8 +33,7 @@ from availability_history import (
 from agent.availability import DEVICE_DOWN_AFTER, DEVICE_DOWN_RULE
 from agent.reports.data import ReportData, load_report_data
 from agent.reports.period import day_period, month_period, report_timezone
-from agent.store import Store, open_store
-from agent.store.schema import upgrade
+from agent.store import Store
 from tests.support import require_tool
 
 TZ = report_timezone("Asia/Shanghai")
@@ -51,15 +50,8 @@ def history(
 ) -> Iterator[Store]:
     """The history, built once per backend for the module: 1,440 polls through the writer
     take tens of seconds on a loaded machine, and every test here only reads it."""
-    directory = tmp_path_factory.mktemp("history")
-    with backend_url(request.param, directory) as url:
-        upgrade(url)
-        store = open_store(url)
-        try:
-            build_history(store, directory / "spool")
-            yield store
-        finally:
-            store.close()
+    with history_store(request.param, tmp_path_factory.mktemp("history"), build_history) as store:
+        yield store
 
 
 def read(store: Store, period: object) -> ReportData:

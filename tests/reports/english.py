@@ -5,6 +5,10 @@ names, versions, licence features, engineers' notes) before asking."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.reports.data import ReportData
 
 # Names and abbreviations a Chinese document writes in Latin letters.
 ALLOWED = {
@@ -22,12 +26,40 @@ ALLOWED = {
     "Shanghai",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+# Document numbers (cover, repair sheets): NETMON-XJ-202604-01, WX-00001.
+NUMBER = re.compile(r"\bNETMON-[A-Z]{2}-\d{6}-\d{2}\b|\bWX-\d{5}\b")
 VERSION = re.compile(r"^v\d+$")
 
 
 def english_words(text: str, data_values: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """ASCII words in ``text`` once the data's own values are taken out (longest first, so a
     name containing another is removed whole)."""
+    text = NUMBER.sub(" ", text)
     for value in sorted((v for v in data_values if v), key=len, reverse=True):
         text = text.replace(value, " ")
     return [word for word in WORD.findall(text) if word not in ALLOWED and not VERSION.match(word)]
+
+
+def data_values(data: ReportData) -> set[str]:
+    """What the documents quote from the data as it is (names, models, sites, versions,
+    engineers' notes): proper names and free text, not wording."""
+    values = {"x"}  # the chart folder of the Markdown rendering
+    for info in data.devices:
+        values |= {info.name, info.model, info.site}
+    for health in data.health.values():
+        values |= {component.name for component in health.components}
+    values |= {p.name for p in data.interfaces}
+    for row in data.signatures:
+        values |= {row.version, row.library}
+    for upgrade in data.upgrades:
+        values |= {upgrade.item, upgrade.from_value, upgrade.to_value}
+    values |= {row.feature for row in data.licences}
+    for change in data.config_changes:
+        values |= {change.approved_by or "", change.approval_note or "", *change.changed_lines}
+    for record in data.records:
+        values |= {record.summary, record.engineer, record.action or "", record.outcome or ""}
+    for fault in data.faults:
+        values.add(fault.name)
+    for event in data.events:
+        values |= {str(v) for v in event.details.values() if isinstance(v, str)}
+    return values

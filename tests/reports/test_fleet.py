@@ -64,34 +64,9 @@ def test_the_demo_problems_become_findings(fleet_data: ReportData, fleet_monthly
     assert {u.category for u in data.upgrades} == {"signature", "software", "licence"}
 
 
-def data_values(data: ReportData) -> set[str]:
-    """What the documents quote from the data as it is (names, models, versions, notes):
-    proper names, not wording."""
-    values = {"x"}  # the chart folder of the Markdown rendering
-    for info in data.devices:
-        values |= {info.name, info.model, info.site}
-    for health in data.health.values():
-        values |= {component.name for component in health.components}
-    values |= {p.name for p in data.interfaces}
-    for row in data.signatures:
-        values |= {row.version, row.library}
-    for upgrade in data.upgrades:
-        values |= {upgrade.item, upgrade.from_value, upgrade.to_value}
-    values |= {row.feature for row in data.licences}
-    for change in data.config_changes:
-        values |= {change.approved_by or "", change.approval_note or "", *change.changed_lines}
-    for record in data.maintenance:
-        values |= {record.description, record.engineer}
-    for fault in data.faults:
-        values.add(fault.name)
-    for event in data.events:
-        values |= {str(v) for v in event.details.values() if isinstance(v, str)}
-    return values
-
-
 @pytest.mark.parametrize("kind", ["monthly", "daily", "upgrades", "maintenance"])
 def test_chinese_documents_have_no_english_sentences(fleet_data: ReportData, kind: str) -> None:
-    from english import english_words
+    from english import data_values, english_words
 
     document = build_document(kind, fleet_data, "zh", ReportSettings())
     text, _ = render_markdown(document, "x")

@@ -231,10 +231,10 @@ def test_the_document_numbers(summary: SummaryData) -> None:
     assert sites.rows[-1] == ("全期", "100.00%", "98.77%")
     signatures = table(document, "特征库升级服务范围内设备的升级情况")
     assert [row[0] for row in signatures.rows] == ["av-1", "sw-1"]
-    assert signatures.rows[0][2:5] == ("av", "2", "2/2")
-    assert signatures.rows[1][2:5] == ("ips", "0", "0/2")
+    assert signatures.rows[0][2:5] == ("病毒库", "2", "2/2")
+    assert signatures.rows[1][2:5] == ("入侵防御特征库", "0", "0/2")
     # Stale at the end (31 May): ips released 2025-12-01, av released 10 May (limit 7 days).
-    assert (signatures.rows[0][6], signatures.rows[1][6]) == ("av", "ips")
+    assert (signatures.rows[0][6], signatures.rows[1][6]) == ("病毒库", "入侵防御特征库")
     claims = next(s for _, s in document.walk() if s.title == "工作概述与主要结论")
     bullets = claims.blocks[0].items  # type: ignore[union-attr]
     # Every finding cites the table behind it, and that table exists.

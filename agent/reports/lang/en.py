@@ -60,9 +60,9 @@ STRINGS: dict[str, str] = {
     "about.title": "About this report",
     "about.scope": "This report covers the {devices} devices of the contract for {period}. "
     "Everything in it comes from the netmon monitoring store; it was generated automatically.",
-    "about.availability": "Availability = health polls the device answered / all health polls "
-    "of the period; a device that was never polled has no availability. CPU and memory average "
-    "and peak are the mean and maximum of all samples of the period.",
+    "about.availability": "Availability = 1 - outage time / monitored time (see maintenance "
+    "windows and netmon's own downtime); a device that was never polled has no availability. "
+    "CPU and memory average and peak are the mean and maximum of all samples of the period.",
     "about.upgrades": "An upgrade is a signature library, software / engine version or licence "
     "expiry that differs from the one recorded before it; the first version ever recorded is the "
     "starting point, not an upgrade.",
@@ -187,7 +187,7 @@ STRINGS: dict[str, str] = {
     "the new baseline or roll back to the approved one.",
     "finding.recurring_fault": "{device}: {component} failed {count} times in the period "
     "(recurring).",
-    "finding.fault_open": "{device}: {component} was still failed at the end of the period.",
+    "finding.fault_open": "{device}: {component} was still failed when the figures were taken.",
     "advice.fault": "Call the vendor's hardware maintenance to repair or replace failed parts.",
     "finding.low_availability": "{device}: availability {value}.",
     "advice.availability": "Check lines, power and management ports of devices with outages or "

@@ -60,8 +60,9 @@ ZH: dict[str, str] = {
     "ratio": "{a}/{b}",
     # availability
     "s.availability": "设备可用率",
-    "s.availability.note": "可用率 = 设备应答的健康采样次数 ÷ 全部健康采样次数，"
-    "各月按采样次数合计后计算全期数值（不是月度百分比的平均）。",
+    "s.availability.note": "可用率 = 1 - 中断时长 ÷ 监控时长（中断：连续无响应超过设备宕机告警的"
+    "等待时间；维护窗口和监控系统自身中断的时间不计入监控时长），"
+    "各月按时长合计后计算全期数值（不是月度百分比的平均）。",
     "t.device_availability": "各设备可用率",
     "t.site_availability": "各站点逐月可用率",
     "t.outages": "设备中断明细",
@@ -162,7 +163,8 @@ ZH: dict[str, str] = {
     "col.source": "数据来源",
     "src.months": "各月汇总：health_hourly、outages、events、config_versions、signature_versions、"
     "licences、component_episodes、maintenance_records",
-    "src.availability": "health_hourly（每小时健康采样汇总：采样次数、应答次数）",
+    "src.availability": "outages、maintenance_windows、monitoring_gaps"
+    "（中断区间、维护窗口、监控系统自身中断）",
     "src.outages": "outages（连续未应答的采样区间）",
     "src.incidents": "events（发生、确认、关闭时间）",
     "src.alerts": "events（按发生时间与级别）",
@@ -232,8 +234,10 @@ EN: dict[str, str] = {
     "col.records": "Records",
     "ratio": "{a}/{b}",
     "s.availability": "Availability",
-    "s.availability.note": "Availability = answered health polls / all health polls; the "
-    "whole period sums the months' polls (not a mean of monthly percentages).",
+    "s.availability.note": "Availability = 1 - outage time / monitored time (an outage: no "
+    "answer for as long as the device-down alert waits; maintenance windows and netmon's own "
+    "downtime are not monitored time); the whole period sums the months' times (not a mean of "
+    "monthly percentages).",
     "t.device_availability": "Availability per device",
     "t.site_availability": "Availability per site and month",
     "t.outages": "Outages",
@@ -328,7 +332,8 @@ EN: dict[str, str] = {
     "col.source": "Source",
     "src.months": "per month: health_hourly, outages, events, config_versions, "
     "signature_versions, licences, component_episodes, maintenance_records",
-    "src.availability": "health_hourly (hourly poll counts, answered polls)",
+    "src.availability": "outages, maintenance_windows, monitoring_gaps (outages, maintenance "
+    "windows, netmon's own downtime)",
     "src.outages": "outages (spells of unanswered polls)",
     "src.incidents": "events (occurred, acknowledged, closed times)",
     "src.alerts": "events (by time raised and severity)",

@@ -62,7 +62,7 @@ STRINGS: dict[str, str] = {
     "about.title": "报告说明",
     "about.scope": "本报告覆盖合同范围内的 {devices} 台设备，统计周期为 {period}。"
     "报告内容全部来自 netmon 监控系统数据库，由系统自动生成。",
-    "about.availability": "可用率 = 周期内设备应答的健康采样次数 ÷ 全部健康采样次数；"
+    "about.availability": "可用率 = 1 - 中断时长 ÷ 监控时长（口径见“维护窗口与监控系统自身中断”）；"
     "未被采集的设备不计可用率。CPU、内存的平均值和峰值为周期内全部采样值的平均值和最大值。",
     "about.upgrades": "升级指特征库、软件/引擎版本或授权到期日相对上一次记录的变化；"
     "首次记录的版本作为基准，不计为升级。",
@@ -185,7 +185,7 @@ STRINGS: dict[str, str] = {
     "advice.drift": "核实未审批配置变更的来源和原因，履行审批"
     "手续后将其设为基线，或回退到已审批的配置。",
     "finding.recurring_fault": "{device} 的{component} 本期故障 {count} 次，属反复故障。",
-    "finding.fault_open": "{device} 的{component} 故障至周期结束仍未恢复。",
+    "finding.fault_open": "{device} 的{component} 故障，截至统计截止时仍未恢复。",
     "advice.fault": "对故障部件联系原厂硬件维保，安排检修或更换。",
     "finding.low_availability": "{device} 可用率为 {value}。",
     "advice.availability": "排查中断频繁或可用率偏低设备的线路、电源和管理口，必要时现场检查。",
