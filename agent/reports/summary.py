@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from agent.reports.common import add_empty_notice, new_document
 from agent.reports.data import SOFTWARE_LIBRARIES, ConfigChangeRow, RecordRow, ReportData
 from agent.reports.document import BulletList, Document, Paragraph, Section, Table
+from agent.reports.event_text import event_text
 from agent.reports.lang.summary import STRINGS
 from agent.reports.period import Period
 from agent.reports.records import incidents_table, records_table
@@ -372,7 +373,8 @@ def _incidents(section: Section, data: SummaryData, text: Text, tables: Tables) 
                     incident.event.device or text("dash"),
                     text.time(incident.event.occurred_at),
                     text(f"category.{incident.category}"),
-                    incident.event.message,
+                    # Worded per language from kind and details: the stored message is English.
+                    event_text(text, incident.event.kind, incident.event.details),
                     text("met.unknown")
                     if incident.response is None
                     else text.duration(incident.response),

@@ -63,3 +63,42 @@ def data_values(data: ReportData) -> set[str]:
     for event in data.events:
         values |= {str(v) for v in event.details.values() if isinstance(v, str)}
     return values
+
+
+# Units and abbreviations a Chinese document prints in Latin letters besides ALLOWED.
+UNITS = {"GB", "MB", "ms", "PSU", "IP", "ID", "PDF"}
+# Around a piece of a value in a table cell: list and diff punctuation, both widths.
+PUNCTUATION = "-+;:,.()/、，；：（）"
+# White space, CJK symbols and punctuation, CJK ideographs, full-width forms.
+CHINESE = re.compile(r"[\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def pdf_english_words(text: str, data: ReportData, proper: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """English left in a PDF's text (pdftotext): the Latin runs between Chinese characters
+    that are neither a piece of the data's values or ``proper`` names (a table cell wraps a
+    name anywhere and drops a hyphen at the break, a page break parts a name's pieces), nor
+    a unit, abbreviation or version. A piece shorter than three characters must be a whole word
+    of a value, so "no" is not excused by a name that happens to contain it. Site codes
+    count as data here: that documents print a site's display name is
+    tests/reports/test_site_labels.py's to check."""
+    values = {v for v in data_values(data) | proper if v and v != "x"}
+    joined = "\n".join(values | {squeezed(v) for v in values})
+    leaks: list[str] = []
+    for chunk in CHINESE.split(NUMBER.sub(" ", text)):
+        core = chunk.strip(PUNCTUATION)
+        if not WORD.search(core) or VERSION.match(core):
+            continue
+        if len(core) >= 3 and (core in joined or squeezed(core) in joined):
+            continue
+        if len(core) < 3 and re.search(rf"(?<![A-Za-z]){re.escape(core)}(?![A-Za-z])", joined):
+            continue  # a short word of a quoted value ("to" in a configuration line)
+        leaks += [
+            word
+            for word in WORD.findall(core)
+            if word not in ALLOWED | UNITS and not VERSION.match(word)
+        ]
+    return leaks
+
+
+def squeezed(value: str) -> str:
+    return re.sub(r"[\s-]+", "", value)

@@ -1,7 +1,8 @@
 """Each document as the agency receives it: Word converted to PDF by LibreOffice (headless),
 read back with pdftotext as a reviewer would read it.
 
-One ``soffice`` call converts the four kinds (LibreOffice's start-up is most of the cost);
+One ``soffice`` call converts the four kinds and the work summary (LibreOffice's start-up is
+most of the cost);
 scripts/test installs libreoffice-writer-nogui, poppler-utils and fonts-noto-cjk, so under
 NETMON_TEST_STRICT=1 a missing tool fails the test instead of skipping it.
 """
@@ -14,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from english import pdf_english_words
 from report_history import PERIOD
 
 from agent.inventory import load_inventory
@@ -22,7 +24,10 @@ from agent.reports.build import build_document, read_data, write_document
 from agent.reports.document import Document
 from agent.reports.lang import zh
 from agent.reports.settings import ReportSettings
+from agent.reports.summary import build_summary
+from agent.reports.summary_data import load_summary_data
 from agent.store import Store
+from agent.store.models import Base
 from tests.support import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +36,7 @@ SETTINGS = ReportSettings(
     agency="测试机关", contractor="测试承包商", prepared_by="驻场一组", reviewed_by="项目经理"
 )
 TEMPLATE_FIELD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_:]*\}")
+KINDS = (*REPORT_KINDS, "summary")
 
 
 def _squeezed(text: str) -> str:
@@ -59,6 +65,9 @@ def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     directory = tmp_path_factory.mktemp("pdf")
     data = read_data(fleet_store, PERIOD, GENERATED_AT)
     documents = {kind: build_document(kind, data, "zh", SETTINGS) for kind in REPORT_KINDS}
+    with fleet_store.session(read_only=True) as session:
+        summary_data = load_summary_data(session, PERIOD, GENERATED_AT)
+    documents["summary"] = build_summary(summary_data, "zh", SETTINGS)
     sources = []
     for kind, document in documents.items():
         sources.append(directory / f"{kind}.docx")
@@ -79,7 +88,7 @@ def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         timeout=280,
     )
     texts, images = {}, {}
-    for kind in REPORT_KINDS:
+    for kind in KINDS:
         pdf = directory / f"{kind}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF"), f"{kind}: no PDF written"
         texts[kind] = subprocess.run(
@@ -95,18 +104,18 @@ def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         # Rows after the two header lines; a PNG with alpha adds an "smask" row of its own.
         rows = [line.split() for line in listing.splitlines()[2:]]
         images[kind] = sum(1 for row in rows if len(row) > 2 and row[2] == "image")
-    return {"documents": documents, "texts": texts, "images": images}
+    return {"documents": documents, "texts": texts, "images": images, "data": data}
 
 
-@pytest.mark.timeout(600)  # four documents for 40 devices and one LibreOffice run: ~1 min
-@pytest.mark.parametrize("kind", REPORT_KINDS)
+@pytest.mark.timeout(600)  # five documents for 40 devices and one LibreOffice run: ~1 min
+@pytest.mark.parametrize("kind", KINDS)
 def test_each_document_reads_right_as_pdf(pdfs: dict[str, dict[str, object]], kind: str) -> None:
     document: Document = pdfs["documents"][kind]  # type: ignore[assignment]
     text: str = pdfs["texts"][kind]  # type: ignore[assignment]
     flat = _squeezed(text)
     # The cover: title, number, period, generation time, who prepared and reviewed it.
     assert document.title in text
-    assert re.fullmatch(r"NETMON-(XJ|RB|SJ|WB)-202604-01", document.number)
+    assert re.fullmatch(r"NETMON-(XJ|RB|SJ|WB|ZJ)-202604-01", document.number)
     assert "文档编号" in text and document.number in text
     assert "报告周期" in flat and "2026-04-0100:00至2026-05-0100:00（北京时间）" in flat
     assert "生成时间" in text and "2026年05月01日02时00分（北京时间）" in flat
@@ -133,3 +142,15 @@ def test_each_document_reads_right_as_pdf(pdfs: dict[str, dict[str, object]], ki
     assert not keys, f"{kind}: message keys printed as text: {keys}"
     # Every chart made it into the PDF as a picture.
     assert pdfs["images"][kind] == len(document.charts())
+
+
+@pytest.mark.timeout(600)  # shares the conversion above
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_chinese_pdf_has_no_english(pdfs: dict[str, dict[str, object]], kind: str) -> None:
+    """As the reviewer reads it: no English word outside the data's own names (devices,
+    models, components, versions, notes) and the short list of units and abbreviations."""
+    text: str = pdfs["texts"][kind]  # type: ignore[assignment]
+    # The work summary cites the store's tables (数据依据) by their names.
+    tables = {table.name for table in Base.metadata.sorted_tables}
+    leaks = pdf_english_words(text, pdfs["data"], tables)  # type: ignore[arg-type]
+    assert leaks == [], f"{kind}: English in the Chinese PDF: {sorted(set(leaks))}"
