@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from conftest import GENERATED_AT
-from report_history import PERIOD
+from report_history import ENGINEER_RECORDS, PERIOD
 
 from agent.reports import REPORT_KINDS
 from agent.reports.build import build_document, read_data
@@ -48,14 +48,22 @@ def test_cover_and_signoff_in_every_format(kind: str, known_data: ReportData) ->
         assert text.index("签字确认") > text.index(document.sections[-1].title)
 
 
-def test_an_open_event_lasts_until_the_document_is_made(known_store) -> None:  # type: ignore[no-untyped-def]
+def test_an_open_item_lasts_until_the_document_is_made(known_store) -> None:  # type: ignore[no-untyped-def]
+    # The month's open items: sw-1's incident (an engineer's record, still open) and its
+    # informational config-changed event, which is recorded, not an open item (issue 12).
     (event,) = [e for e in read_data(known_store, PERIOD, GENERATED_AT).events_open]
-    now = event.occurred_at + dt.timedelta(minutes=10)
+    (incident,) = [r for r, _ in ENGINEER_RECORDS if r.kind == "incident" and not r.resolved_at]
+    assert incident.reported_at is not None
+    now = incident.reported_at + dt.timedelta(minutes=40)
     data = read_data(known_store, PERIOD.so_far(now), now)
     assert data.period.partial and data.until == now
     document = build_document("monthly", data, "zh", WHO)
-    durations = [row[-1] for table in document.tables() for row in table.rows]
-    assert "10分（未结束）" in durations
+    durations = [row[-2] for table in document.tables() for row in table.rows]
+    assert "40分（未结束）" in durations  # to the generation time, not the month's end
+    shown = [
+        row for table in document.tables() for row in table.rows if row[0] == "2026-04-25 09:00"
+    ]
+    assert [row[-2:] for row in shown] == [("已记录", "—")], event
     assert "（截至生成时间" in dict(document.cover)["报告周期"]
     # Library ages count to the day the document is made, as `netmon signatures` does.
     for row in data.signatures:

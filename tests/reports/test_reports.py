@@ -89,10 +89,11 @@ def test_monthly_numbers(known_data: ReportData, settings: ReportSettings) -> No
     findings = table_with(document, "问题类别")
     drift = next(row for row in findings.rows if row[:2] == ("sw-1", "配置未审批"))
     assert drift[2] == "1" and "未经审批" in drift[4]
-    # Summary, findings, appendix (fleet, devices, notes); the devices are in the appendix.
-    assert [s.title for s in document.sections] == ["概要", "发现与建议", "附录"]
+    # Summary, findings, engineers' records (issue 12: shown in the monthly report), appendix
+    # (fleet, devices, notes); the devices are in the appendix.
+    assert [s.title for s in document.sections] == ["概要", "发现与建议", "工程师工作记录", "附录"]
     numbers = [s.number for _, s in document.walk()]
-    assert [s.number for s in document.sections] == ["1", "2", "3"] and "3.2.1" in numbers
+    assert [s.number for s in document.sections] == ["1", "2", "3", "4"] and "4.2.1" in numbers
 
 
 def test_daily_report_of_the_outage_day(known_store, settings: ReportSettings) -> None:  # type: ignore[no-untyped-def]
