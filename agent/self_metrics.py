@@ -11,7 +11,8 @@ pages on; before these counters that was only a log line per job.
 ``SelfCollector`` renders the accounting with every known label set present at 0 from the
 first scrape (Prometheus' instrumentation advice: a counter that appears only with its first
 increment makes ``rate()`` and ``increase()`` miss that increment). It also renders
-``netmon_device_display_info``: the Chinese names that alert texts show instead of label codes.
+``netmon_device_display_info``: the Chinese names that alert texts show instead of label codes
+(the site's is the inventory's ``site_name``, else its code).
 
 ``register_self_metrics`` adds all of it, plus prometheus_client's process (RSS, CPU, open
 file descriptors), platform and GC collectors, to the daemon's registry.
@@ -42,8 +43,8 @@ SKIP_REASONS: tuple[str, ...] = ("overlap", "backoff", "disabled")
 # out at 120 s by default.
 DURATION_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
-# Names people use for the inventory's codes. The inventory has no display names of its own;
-# these are the vendors' and kinds' usual Chinese names (vendors.md).
+# Names people use for the inventory's vendor and kind codes: the vendors' and kinds' usual
+# Chinese names (vendors.md). Sites are named in the inventory itself (``site_name``).
 VENDOR_NAMES: dict[str, str] = {
     "topsec": "天融信",
     "leadsec": "网御星云",
@@ -62,21 +63,11 @@ KIND_NAMES: dict[str, str] = {
     "security-audit": "安全审计",
     "switch": "交换机",
 }
-SITE_NAMES: dict[str, str] = {"headquarters": "总部"}
 
 
 def display_name(vendor: str, model: str, kind: str) -> str:
     """``华三 S5500 交换机`` for (h3c, S5500, switch); unknown codes are kept as they are."""
     return f"{VENDOR_NAMES.get(vendor, vendor)} {model} {KIND_NAMES.get(kind, kind)}"
-
-
-def site_name(site: str) -> str:
-    """``总部`` for headquarters, ``朝阳分支机构`` style names for ``<place>-branch``."""
-    if site in SITE_NAMES:
-        return SITE_NAMES[site]
-    if site.endswith("-branch"):
-        return f"{site.removesuffix('-branch')} 分支机构"
-    return site
 
 
 class JobAccounting:
@@ -196,7 +187,7 @@ class SelfCollector(Collector):
         for device in self.state.view().devices:
             info = device.info
             family.add_metric(
-                [info.name, display_name(info.vendor, info.model, info.kind), site_name(info.site)],
+                [info.name, display_name(info.vendor, info.model, info.kind), info.site_label],
                 1.0,
             )
         return family

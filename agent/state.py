@@ -49,6 +49,12 @@ class DeviceInfo:
     kind: str
     site: str
     address: str
+    site_name: str | None = None  # the inventory's display name for the site ("城区支队")
+
+    @property
+    def site_label(self) -> str:
+        """What people read for the site: the inventory's display name, else the code."""
+        return self.site_name or self.site
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,8 @@ class FleetState:
                     device.kind,
                     device.site,
                     device.address,
+                    # Test doubles of a device may not carry the optional display name.
+                    getattr(device, "site_name", None),
                 )
                 kept = self._devices.get(device.name)
                 if kept is None:

@@ -10,6 +10,10 @@ repository root:
 
     python3 scripts/make_example_summary.py                   # 12-hourly polls
     python3 scripts/make_example_summary.py --interval-hours 6 --out /tmp/example
+    python3 scripts/make_example_summary.py --store /tmp/summary.db   # keep the history
+
+``--store`` keeps the generated history in that SQLite file; a second run with the same file
+writes the documents again from it without generating the history (minutes) again.
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "examples")
     parser.add_argument("--interval-hours", type=float, default=12.0)
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="SQLite file to keep the history in, or to reuse it from when it exists",
+    )
     args = parser.parse_args()
     settings = ReportSettings()
     period = range_period(FIRST, LAST, report_timezone(settings.timezone))
@@ -50,22 +59,33 @@ def main() -> int:
     inventory = load_inventory(ROOT / "inventory.toml")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
-        url = f"sqlite:///{Path(workdir) / 'netmon.db'}"
+        kept = args.store
+        reuse = kept is not None and kept.exists()
+        # A new history is written under a temporary name and kept only once complete, so an
+        # interrupted run never leaves a half-generated store to be reused.
+        database = kept if reuse else Path(workdir) / "netmon.db"
+        url = f"sqlite:///{database.resolve()}"
         upgrade(url)
         with open_store(url) as store:
-            began = time.perf_counter()
-            build_demo_months(
-                store,
-                inventory.devices,
-                period,
-                interval=dt.timedelta(hours=args.interval_hours),
-            )
-            print(f"history generated in {time.perf_counter() - began:.0f} s")
+            if reuse:
+                print(f"history reused from {database}")
+            else:
+                began = time.perf_counter()
+                build_demo_months(
+                    store,
+                    inventory.devices,
+                    period,
+                    interval=dt.timedelta(hours=args.interval_hours),
+                )
+                print(f"history generated in {time.perf_counter() - began:.0f} s")
             for fmt in ("md", "docx"):
                 began = time.perf_counter()
                 out = args.out / f"{NAME}.{fmt}"
                 make_summary(store, period, fmt, out, "zh", settings, generated_at)
                 print(f"wrote {out.name} in {time.perf_counter() - began:.1f} s")
+        if kept is not None and not reuse:
+            shutil.copyfile(database, kept)
+            print(f"history kept in {kept}")
     soffice = shutil.which("soffice")
     if soffice is None:
         print("soffice not installed: no PDF")

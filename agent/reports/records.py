@@ -151,7 +151,7 @@ def repair_sheets(document: Document, data: ReportData, text: Text, scope: set[s
     for repair in repairs:
         info = infos.get(repair.device or "")
         model = f"{text.vendor(info.vendor)} {info.model}" if info else text("dash")
-        site = info.site if info else text("dash")
+        site = info.site_label if info else text("dash")
         section.sub(text("records.repair.title", id=repair.id)).add(
             Table(
                 (text("records.repair.field"), text("records.repair.value")),

@@ -259,7 +259,7 @@ def _availability(section: Section, data: SummaryData, text: Text, tables: Table
         rows.append(
             (
                 info.name,
-                info.site,
+                info.site_label,
                 text.availability(data.availability([info.name])),
                 # Only a month below 100% is worth naming.
                 text("dash")
@@ -293,7 +293,12 @@ def _availability(section: Section, data: SummaryData, text: Text, tables: Table
         (text("whole"), *(text.availability(data.availability(names)) for names in sites.values()))
     )
     section.add(
-        tables.make("site_availability", "availability", (text("month"), *sites), site_rows)
+        tables.make(
+            "site_availability",
+            "availability",
+            (text("month"), *(data.site_label(site) for site in sites)),
+            site_rows,
+        )
     )
     if not data.outages:
         section.add(Paragraph(text("no_outages")))
@@ -614,7 +619,7 @@ def findings(data: SummaryData, text: Text, tables: Tables, settings: ReportSett
             text(
                 "claim.sites",
                 sites=text("list.sep").join(
-                    f"{site} {text.availability(data.availability(names))}"
+                    f"{data.site_label(site)} {text.availability(data.availability(names))}"
                     for site, names in sites.items()
                 ),
                 cite=cite("site_availability"),

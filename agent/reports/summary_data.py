@@ -153,7 +153,13 @@ class SummaryData:
     def licences(self) -> list[LicenceRow]:
         return self.last.licences
 
+    def site_label(self, site: str) -> str:
+        """What the summary prints for a site code: the inventory's display name, else the
+        code (the inventory gives a site one name, so any of its devices tells it)."""
+        return next((info.site_label for info in self.devices if info.site == site), site)
+
     def sites(self) -> dict[str, list[str]]:
+        """Site code -> its devices' names."""
         sites: dict[str, list[str]] = {}
         for info in self.devices:
             sites.setdefault(info.site, []).append(info.name)

@@ -13,19 +13,19 @@ import logging
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent.daemon import Daemon, JsonLogFormatter, Schedule, configure_logging
-from agent.inventory import Device
+from agent.inventory import Device, load_inventory
 from agent.metrics import build_registry
 from agent.self_metrics import (
     JobAccounting,
     display_name,
     register_self_metrics,
-    site_name,
 )
 from agent.state import FleetState
 from tests.daemon.test_daemon import RecordingKind, fleet, until
@@ -79,18 +79,81 @@ def test_display_names_replace_label_codes() -> None:
     assert display_name("h3c", "S5500", "switch") == "华三 S5500 交换机"
     assert display_name("topsec", "NGFW4000", "firewall") == "天融信 NGFW4000 防火墙"
     assert display_name("acme", "X1", "router") == "acme X1 router"  # unknown: kept
-    assert site_name("headquarters") == "总部"
-    assert site_name("chaoyang-branch") == "chaoyang 分支机构"
     devices = fleet(40)
     text = scrape(fleet_state(devices), JobAccounting())
-    names = [
-        s.labels
+    names = display_infos(text)
+    assert len(names) == 40
+    # The shipped inventory names its one site in [defaults] site_name.
+    assert {n["site_name"] for n in names.values()} == {"总部机房"}
+    assert all(n["display_name"] for n in names.values())
+
+
+def display_infos(text: str) -> dict[str, dict[str, str]]:
+    return {
+        s.labels["device"]: s.labels
         for f in text_string_to_metric_families(text)
         for s in f.samples
         if s.name == "netmon_device_display_info"
-    ]
-    assert len(names) == 40
-    assert all(n["display_name"] and n["site_name"] for n in names)
+    }
+
+
+SITES_INVENTORY = """
+[defaults]
+site = "headquarters"
+
+[defaults.snmp]
+community = { env = "NETMON_TEST_COMMUNITY" }
+
+[defaults.ssh]
+username = "netmon"
+password = { env = "NETMON_TEST_SSH_PASSWORD" }
+
+[sites.city-1]
+name = "城区支队"
+
+[[device]]
+name = "fw-city"
+vendor = "venustech"
+model = "USG-FW-310-T-NF1600"
+site = "city-1"
+services = ["hardware"]
+address = "192.0.2.2"
+
+[[device]]
+name = "sw-suburb"
+vendor = "huawei"
+model = "S5700"
+site = "suburb-2"
+site_name = "郊区大队"
+services = ["hardware"]
+address = "192.0.2.3"
+
+[[device]]
+name = "fw-hq"
+vendor = "topsec"
+model = "NGFW4000"
+services = ["hardware"]
+address = "192.0.2.1"
+"""
+
+
+def test_site_names_in_alert_texts_come_from_the_inventory(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.toml"
+    path.write_text(SITES_INVENTORY, encoding="utf-8")
+    text = scrape(fleet_state(list(load_inventory(path).devices)), JobAccounting())
+    names = {device: labels["site_name"] for device, labels in display_infos(text).items()}
+    # A [sites.<code>] name, a device's own site_name, and the code when the site has none.
+    assert names == {"fw-city": "城区支队", "sw-suburb": "郊区大队", "fw-hq": "headquarters"}
+    # A reload that renames the site renames it in the next scrape.
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(SITES_INVENTORY.replace("城区支队", "城区二支队"), encoding="utf-8")
+    state = fleet_state(list(load_inventory(path).devices))
+    state.set_devices(load_inventory(renamed).devices)
+    names = {
+        d: labels["site_name"]
+        for d, labels in display_infos(scrape(state, JobAccounting())).items()
+    }
+    assert names["fw-city"] == "城区二支队"
 
 
 def test_the_full_exposition_passes_promtool_check_metrics() -> None:

@@ -55,10 +55,19 @@ class Box:
     site: str
     services: tuple[str, ...]
     address: str | None = "127.0.0.1"
+    site_name: str | None = None  # the inventory's display name; hq has none
 
 
 BOXES = (
-    Box("av-1", "venustech", "USG-1008DP", "av-gateway", "city", ("hardware", "signatures")),
+    Box(
+        "av-1",
+        "venustech",
+        "USG-1008DP",
+        "av-gateway",
+        "city",
+        ("hardware", "signatures"),
+        site_name="城区支队",
+    ),
     Box("fw-1", "topsec", "NGFW4000", "firewall", "hq", ("hardware", "tuning")),
     Box("sw-1", "h3c", "S5500", "switch", "hq", ("hardware", "signatures")),
 )
@@ -185,6 +194,8 @@ def test_availability_per_device_site_and_month(summary: SummaryData) -> None:
     # A site sums its devices' polls: fw-1 and sw-1.
     assert summary.availability(["fw-1", "sw-1"]) == (2 * POLLS - len(DOWN)) / (2 * POLLS)
     assert summary.sites() == {"city": ["av-1"], "hq": ["fw-1", "sw-1"]}
+    # Printed as the inventory's name; a site without one as its code.
+    assert (summary.site_label("city"), summary.site_label("hq")) == ("城区支队", "hq")
 
 
 def test_an_outage_across_the_months_end_counts_once(summary: SummaryData) -> None:
@@ -225,9 +236,14 @@ def test_the_document_numbers(summary: SummaryData) -> None:
     devices = table(document, "各设备可用率")
     fw = next(row for row in devices.rows if row[0] == "fw-1")
     assert fw[1:] == ("hq", "97.54%", "2026-04: 96.67%", "2", "1天12小时0分")
-    assert next(row for row in devices.rows if row[0] == "av-1")[3] == "—"
+    assert next(row for row in devices.rows if row[0] == "av-1")[1:4] == (
+        "城区支队",
+        "100.00%",
+        "—",
+    )
+    # Site columns are headed by the inventory's names (issue 12: they were the codes).
     sites = table(document, "各站点逐月可用率")
-    assert sites.headers == ("月份", "city", "hq")
+    assert sites.headers == ("月份", "城区支队", "hq")
     assert sites.rows[-1] == ("全期", "100.00%", "98.77%")
     signatures = table(document, "特征库升级服务范围内设备的升级情况")
     assert [row[0] for row in signatures.rows] == ["av-1", "sw-1"]
@@ -244,6 +260,7 @@ def test_the_document_numbers(summary: SummaryData) -> None:
     for sentence in bullets:
         cited = sentence.rsplit("（见表 ", 1)[1].rstrip("）。").replace("表 ", "").split("、")
         assert cited and set(cited) <= numbers, sentence
+    assert any("各站点可用率：城区支队 100.00%、hq 98.77%" in s for s in bullets), bullets
     assert any("共处理故障事件 3 起" in s and "1 起在 10 分钟内响应" in s for s in bullets)
     assert any(
         "完成特征库升级 2 次" in s and "2 台设备在周期结束时存在超期特征库" in s for s in bullets
