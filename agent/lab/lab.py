@@ -87,9 +87,12 @@ class Lab:
         ssh_port: int = DEFAULT_SSH_PORT,
         credentials: LabCredentials | None = None,
         recordings_dir: Path | None = None,
+        cli_variants: dict[str, str] | None = None,
     ) -> None:
         """``recordings_dir``: serve ``<model-slug>.snmprec`` from there where it exists
-        (a `netmon capture` folder), else the packaged recording."""
+        (a `netmon capture` folder), else the packaged recording. ``cli_variants``: device
+        name -> a ``[variants.<name>]`` of the vendor's lab CLI data (real layouts such as an
+        IRF stack's), checked when the lab starts."""
         self.credentials = credentials or LabCredentials()
         addresses = assign_addresses(len(devices), base_address)
         self.devices: dict[str, SimulatedDevice] = {}
@@ -104,6 +107,7 @@ class Lab:
                 ssh_port=ssh_port,
                 recordings_dir=_captured_dir(recordings_dir, device.model),
             )
+            self.devices[device.name].cli_variant = (cli_variants or {}).get(device.name, "")
         self._handles: list[Any] = []
         self._control: asyncio.AbstractServer | None = None
 
