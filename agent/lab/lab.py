@@ -107,9 +107,24 @@ class Lab:
                 ssh_port=ssh_port,
                 recordings_dir=_captured_dir(recordings_dir, device.model),
             )
-            self.devices[device.name].cli_variant = (cli_variants or {}).get(device.name, "")
+        for name, variant in (cli_variants or {}).items():
+            self._set_variant(name, variant)
         self._handles: list[Any] = []
         self._control: asyncio.AbstractServer | None = None
+
+    def _set_variant(self, name: str, variant: str) -> None:
+        """Start ``name`` as ``variant``; an unknown device or variant is refused here, before
+        anything listens (the message names the lab data file and the known variants)."""
+        from agent.lab.cli.spec import CliDataError, load_cli_spec
+
+        sim = self.devices.get(name)
+        if sim is None:
+            raise LabError(f"cli variant for {name!r}: no such device in this lab")
+        try:
+            load_cli_spec(sim.vendor, sim.model, variant=variant)
+        except CliDataError as error:
+            raise LabError(f"cli variant for {name}: {error}") from None
+        sim.cli_variant = variant
 
     # -- running -------------------------------------------------------------------------
     async def start(self) -> None:

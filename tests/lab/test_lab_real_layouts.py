@@ -16,7 +16,7 @@ import pytest
 
 from agent.lab.cli.spec import CliDataError, load_cli_spec
 from agent.lab.device import Fault
-from agent.lab.lab import Lab, LabThread
+from agent.lab.lab import Lab, LabError, LabThread
 from collectors.base import HealthSnapshot
 from collectors.cli_health import CLI_FILLABLE, fill_from_environment
 from collectors.component_names import component_namer
@@ -114,3 +114,13 @@ def test_the_huawei_stack_power_layout_polls_to_the_fixture_values(
 def test_an_unknown_variant_is_an_error_naming_the_file() -> None:
     with pytest.raises(CliDataError, match=r"agent/lab/cli/h3c\.toml: no \[variants\.stak\]"):
         load_cli_spec("h3c", "LS-5560-54C-EI", variant="stak")
+
+
+def test_a_lab_refuses_an_unknown_variant_or_device_before_serving(
+    inventory: Inventory,
+) -> None:
+    devices = [d for d in inventory.devices if d.name == "h3c-s5560-01"]
+    with pytest.raises(LabError, match=r"h3c-s5560-01: agent/lab/cli/h3c\.toml: no \[variants"):
+        Lab(devices, cli_variants={"h3c-s5560-01": "stack"})  # Huawei's, not H3C's
+    with pytest.raises(LabError, match="no such device"):
+        Lab(devices, cli_variants={"huawei-s5700-01": "stack"})
