@@ -3,7 +3,9 @@
 Two uses, both through the vendor's NAPALM-shaped driver (``collectors/drivers``):
 
 - **identity** on first contact: ``get_facts`` gives the software version (kept on the
-  snapshot) and the model the box prints, compared with the inventory;
+  snapshot) and the model the box prints, compared with the inventory; when SNMP gave no
+  chassis serial, ``get_chassis_serial`` reads it where the profile says how (H3C's
+  ``display device manuinfo``), for the same replaced-box check;
 - **fallback**: when SNMP could not read CPU, memory, temperatures, fans or power supplies (an
   SNMP agent that is off or broken, an object the box does not publish), ``get_environment``
   fills them in and the snapshot records the SSH response time.
@@ -13,6 +15,7 @@ Everything here is blocking (netmiko); the health collector runs it in a worker 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +26,8 @@ from collectors.base import Component, HealthSnapshot, Sensor
 if TYPE_CHECKING:
     from agent.inventory import Device
     from collectors.component_names import Renamer
+
+log = logging.getLogger(__name__)
 
 # The snapshot values a driver's get_environment can give.
 CLI_FILLABLE = ("cpu", "memory", "temperature", "fans", "psus")
@@ -42,13 +47,17 @@ SECTION_ERRORS = "section_errors"
 class CliHealth:
     software_version: str | None = None
     model: str | None = None
+    serial_number: str | None = None
     environment: dict[str, Any] | None = None
     rtt_seconds: float | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def read_cli_health(device: Device, *, facts: bool, environment: bool) -> CliHealth:
-    """One SSH session: facts and/or environment; failures are kept per value, not raised."""
+def read_cli_health(
+    device: Device, *, facts: bool, environment: bool, serial: bool = False
+) -> CliHealth:
+    """One SSH session: facts (with the chassis serial when ``serial``) and/or environment;
+    failures are kept per value, not raised."""
     from collectors.drivers import driver_for_device
 
     result = CliHealth()
@@ -72,6 +81,16 @@ def read_cli_health(device: Device, *, facts: bool, environment: bool) -> CliHea
                 result.model = got.get("model") or None
             except NetmonError as error:
                 result.errors["software_version"] = f"cli: {error}"
+        if facts and serial:
+            # A box that cannot print its serial keeps its version: the serial is only logged
+            # as missing (the replaced-box check needs a serial; nothing else waits on it).
+            try:
+                result.serial_number = driver.get_chassis_serial()
+            except (NetmonError, LookupError, ValueError) as error:
+                log.info(
+                    "cli serial unreadable",
+                    extra={"device": device.name, "reason": str(error)},
+                )
         if environment:
             try:
                 environment = driver.get_environment()

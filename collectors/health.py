@@ -59,6 +59,8 @@ class _Facts:
     software_version: str | None
     mismatch: str | None
     uptime_seconds: float | None
+    # From the CLI when SNMP gave no chassis serial (H3C display device manuinfo).
+    serial_number: str | None = None
 
 
 class HealthCollector:
@@ -118,6 +120,9 @@ class HealthCollector:
             and snapshot.uptime_seconds < known.uptime_seconds
         )
         need_facts = (known is None or rebooted) and self._facts_due(device.name)
+        # Read on first contact and after a reboot, like the version: a replaced box has
+        # rebooted, so its new serial is read then.
+        need_serial = snapshot.identity.serial_number is None
         need_environment = not snapshot.reachable or any(
             name in snapshot.unreadable for name in CLI_FILLABLE
         )
@@ -134,7 +139,11 @@ class HealthCollector:
             )
             async with self._ssh_slots:
                 cli = await asyncio.to_thread(
-                    read_cli_health, quick, facts=need_facts, environment=need_environment
+                    read_cli_health,
+                    quick,
+                    facts=need_facts,
+                    environment=need_environment,
+                    serial=need_serial,
                 )
             snapshot.unreadable.update(
                 {k: v for k, v in cli.errors.items() if snapshot.reachable or k != "cli"}
@@ -149,6 +158,7 @@ class HealthCollector:
                     cli.software_version,
                     model_mismatch(device.model, cli.model),
                     snapshot.uptime_seconds,
+                    cli.serial_number,
                 )
                 self._facts[device.name] = known
             if cli.environment is not None:
@@ -161,6 +171,8 @@ class HealthCollector:
                 identity,
                 software_version=known.software_version,
                 mismatch=identity.mismatch or known.mismatch,
+                # SNMP's chassis row wins; the CLI's serial stands in only where it is absent.
+                serial_number=identity.serial_number or known.serial_number,
             )
             if snapshot.uptime_seconds is not None:
                 self._facts[device.name] = dataclasses.replace(

@@ -39,6 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="serve <model>.snmprec from this folder (a `netmon capture` output) where present",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="DEVICE=NAME",
+        help="serve DEVICE's CLI as [variants.NAME] of agent/lab/cli/<vendor>.toml, layouts of "
+        "stacked boxes (h3c: irf, huawei: stack); repeatable",
+    )
     parser.set_defaults(func=run_lab)
     actions = parser.add_subparsers(dest="lab_action", metavar="ACTION")
     fault = actions.add_parser("fault", help="switch a fault on for a device of a running lab")
@@ -63,6 +71,12 @@ def run_lab(args: argparse.Namespace) -> int:
     )
 
     inventory = load_inventory(args.inventory or default_inventory_path())
+    variants: dict[str, str] = {}
+    for entry in args.variant:
+        device, _, variant = entry.partition("=")
+        if not device or not variant:
+            raise SystemExit(f"netmon lab: --variant {entry!r}: expected DEVICE=NAME")
+        variants[device] = variant
     lab = lab_for_inventory(
         inventory,
         only=args.device,
@@ -70,6 +84,7 @@ def run_lab(args: argparse.Namespace) -> int:
         snmp_port=args.snmp_port or DEFAULT_SNMP_PORT,
         ssh_port=args.ssh_port or DEFAULT_SSH_PORT,
         recordings_dir=args.recordings,
+        cli_variants=variants,
     )
     lab_dir = args.lab_dir or default_lab_dir()
 

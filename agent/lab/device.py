@@ -185,6 +185,8 @@ class SimulatedDevice:
     faults: set[Fault] = field(default_factory=set)
     # Outputs captured from a real box (`netmon capture`), by command: answered as captured.
     transcripts: dict[str, str] = field(default_factory=dict)
+    # A [variants.<name>] of the vendor's lab CLI data (agent/lab/cli/<vendor>.toml), "" for none.
+    cli_variant: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sorted_oids: list[OID] = field(default_factory=list, repr=False)
 

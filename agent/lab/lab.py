@@ -87,9 +87,12 @@ class Lab:
         ssh_port: int = DEFAULT_SSH_PORT,
         credentials: LabCredentials | None = None,
         recordings_dir: Path | None = None,
+        cli_variants: dict[str, str] | None = None,
     ) -> None:
         """``recordings_dir``: serve ``<model-slug>.snmprec`` from there where it exists
-        (a `netmon capture` folder), else the packaged recording."""
+        (a `netmon capture` folder), else the packaged recording. ``cli_variants``: device
+        name -> a ``[variants.<name>]`` of the vendor's lab CLI data (real layouts such as an
+        IRF stack's), checked when the lab starts."""
         self.credentials = credentials or LabCredentials()
         addresses = assign_addresses(len(devices), base_address)
         self.devices: dict[str, SimulatedDevice] = {}
@@ -104,8 +107,24 @@ class Lab:
                 ssh_port=ssh_port,
                 recordings_dir=_captured_dir(recordings_dir, device.model),
             )
+        for name, variant in (cli_variants or {}).items():
+            self._set_variant(name, variant)
         self._handles: list[Any] = []
         self._control: asyncio.AbstractServer | None = None
+
+    def _set_variant(self, name: str, variant: str) -> None:
+        """Start ``name`` as ``variant``; an unknown device or variant is refused here, before
+        anything listens (the message names the lab data file and the known variants)."""
+        from agent.lab.cli.spec import CliDataError, load_cli_spec
+
+        sim = self.devices.get(name)
+        if sim is None:
+            raise LabError(f"cli variant for {name!r}: no such device in this lab")
+        try:
+            load_cli_spec(sim.vendor, sim.model, variant=variant)
+        except CliDataError as error:
+            raise LabError(f"cli variant for {name}: {error}") from None
+        sim.cli_variant = variant
 
     # -- running -------------------------------------------------------------------------
     async def start(self) -> None:

@@ -173,7 +173,7 @@ async def start_ssh_server(
     """Serve ``sim``'s CLI over SSH on ``(sim.address, sim.ssh_port)``; port 0 picks one."""
     if not ipaddress.ip_address(sim.address).is_loopback:
         raise ValueError(f"lab SSH for {sim.name}: {sim.address} is not a loopback address")
-    spec = load_cli_spec(sim.vendor, sim.model)
+    spec = load_cli_spec(sim.vendor, sim.model, variant=sim.cli_variant)
     handle = SshServerHandle(sim, credentials, spec)
     handle.acceptor = await asyncssh.create_server(
         lambda: _DeviceServer(handle),

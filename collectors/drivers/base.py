@@ -31,6 +31,7 @@ from collectors.cli.parse import (
     percent,
     to_bytes,
 )
+from collectors.cli.serial import chassis_serial
 from collectors.profiles import get_profile
 
 log = logging.getLogger(__name__)
@@ -226,6 +227,15 @@ class NetmonCliDriver(NetworkDriver):
             "uptime": float(uptime) if uptime is not None else -1.0,
             "interface_list": interfaces,
         }
+
+    def get_chassis_serial(self) -> str | None:
+        """The box's serial over the CLI, for vendors whose profile has a ``[serial]`` rule
+        (H3C: ``display device manuinfo``); None when the profile has none or no preferred
+        part printed a serial. A refused command or an unknown layout raises, naming both."""
+        rule = self.profile.raw.get("serial")
+        if not rule:
+            return None
+        return chassis_serial(self.rows(str(rule["command"])), list(rule["parts"]))
 
     def hostname_from_prompt(self) -> str:
         prompt = str(self._session().base_prompt or "")

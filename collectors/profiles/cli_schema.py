@@ -174,6 +174,16 @@ class ComponentNames(_Strict):
     psus: list[ComponentName] = Field(default_factory=list)
 
 
+class SerialRule(_Sourced):
+    """Which part's serial is the box's own (``collectors/cli/serial.py``): ``command`` names a
+    ``[commands]`` entry whose template gives PART / NUMBER / SERIAL rows (and CHASSIS on
+    stacked chassis); ``parts`` in order of preference, the first present wins, and within a
+    part the lowest chassis, then the lowest number."""
+
+    command: str = Field(min_length=1)
+    parts: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+
+
 class CliProfileFile(_Strict):
     session: Session
     commands: dict[str, Command]
@@ -181,6 +191,13 @@ class CliProfileFile(_Strict):
     config: Config | None = None
     signatures: Signatures | None = None
     components: ComponentNames | None = None
+    serial: SerialRule | None = None
+
+    @model_validator(mode="after")
+    def _serial_command_exists(self) -> CliProfileFile:
+        if self.serial and self.serial.command not in self.commands:
+            raise ValueError(f"serial.command: no [commands.{self.serial.command}] in this file")
+        return self
 
 
 class CliProfileError(ValueError):

@@ -32,7 +32,9 @@ class _Cli:
         self.calls: list[tuple[bool, bool]] = []
         self.works = False
 
-    def __call__(self, device, *, facts: bool, environment: bool) -> CliHealth:  # type: ignore[no-untyped-def]
+    def __call__(
+        self, device, *, facts: bool, environment: bool, serial: bool = False
+    ) -> CliHealth:  # type: ignore[no-untyped-def]
         self.calls.append((facts, environment))
         result = CliHealth()
         if facts and self.works:

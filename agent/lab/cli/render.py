@@ -24,6 +24,7 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?::\s*([^}]*?))?\s*\}\}")
 RANGE = re.compile(r"\{(\d+)-(\d+)\}")
 SYS_CONTACT = parse_oid("1.3.6.1.2.1.1.4.0")
 SYS_LOCATION = parse_oid("1.3.6.1.2.1.1.6.0")
+ENT_PHYSICAL_SERIAL = parse_oid("1.3.6.1.2.1.47.1.1.1.1.11")
 CIPHER_ALPHABET = string.ascii_letters + string.digits + "!#&()*+,-.:;<=>?@[]^_`{|}~"
 
 Value = str | int | float | Callable[[], str]
@@ -71,6 +72,17 @@ def _recorded_text(sim: SimulatedDevice, oid: tuple[int, ...], fallback: str) ->
     if recorded is None or not isinstance(recorded.value, bytes):
         return fallback
     return recorded.value.decode("utf-8", "replace") or fallback
+
+
+def _recorded_serial(sim: SimulatedDevice, fallback: str) -> str:
+    """The first non-empty entPhysicalSerialNum of the recording (the chassis row, as the SNMP
+    collector reads it), so the CLI prints the serial SNMP gives; ``fallback`` without one."""
+    column = len(ENT_PHYSICAL_SERIAL)
+    for oid in sorted(o for o in sim.recording if o[:column] == ENT_PHYSICAL_SERIAL):
+        text = _recorded_text(sim, oid, "").strip()
+        if text:
+            return text
+    return fallback
 
 
 def bump_version(version: str) -> str:
@@ -203,6 +215,7 @@ class DeviceView:
             "sys_contact": _recorded_text(
                 sim, SYS_CONTACT, str(spec.values.get("sys_contact", "netmon lab"))
             ),
+            "chassis_serial": _recorded_serial(sim, str(spec.values.get("chassis_serial", ""))),
             **_uptime_parts(sim.uptime_seconds()),
         }
         for name, settings in spec.secrets.items():

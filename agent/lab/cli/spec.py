@@ -13,7 +13,10 @@ Layout of a vendor file (every key documented in the files themselves):
 - ``[values]``, ``[states]``, ``[secrets.<name>]``, ``[[signatures]]``, ``[[licences]]``,
   ``[faults]``: what the templates print;
 - ``[families.<family>]`` and ``[models."<model>"]``: the same keys again, merged over the
-  vendor's (family first, then model), so a Comware 5 box prints Comware 5 text.
+  vendor's (family first, then model), so a Comware 5 box prints Comware 5 text;
+- ``[variants.<name>]``: the same keys once more, merged last when a lab device is started as
+  that variant (``Lab(cli_variants={device: name})``): layouts real boxes print in some
+  configurations only (an IRF stack, a Huawei stack), served on demand.
 """
 
 from __future__ import annotations
@@ -121,16 +124,23 @@ def _require(table: dict[str, Any], key: str, where: str) -> Any:
         raise CliDataError(f"{where}: missing key {key!r}") from None
 
 
-def load_cli_spec(vendor: str, model: str, family: str = "") -> CliSpec:
-    """The CLI of ``model``: vendor data, merged with its family's and the model's own."""
+def load_cli_spec(vendor: str, model: str, family: str = "", variant: str = "") -> CliSpec:
+    """The CLI of ``model``: vendor data, merged with its family's, the model's own and, when
+    ``variant`` is given, that variant's."""
     source = f"agent/lab/cli/{vendor}.toml"
     raw = _vendor_raw(vendor)
-    merged = {k: v for k, v in raw.items() if k not in ("families", "models")}
+    merged = {k: v for k, v in raw.items() if k not in ("families", "models", "variants")}
     model_table = raw.get("models", {}).get(model, {})
     family = family or model_table.get("family", "")
     if family:
         merged = deep_merge(merged, raw.get("families", {}).get(family, {}))
     merged = deep_merge(merged, {k: v for k, v in model_table.items() if k != "family"})
+    if variant:
+        variants = raw.get("variants", {})
+        if variant not in variants:
+            known = ", ".join(sorted(variants)) or "none"
+            raise CliDataError(f"{source}: no [variants.{variant}] (known: {known})")
+        merged = deep_merge(merged, variants[variant])
 
     modes: dict[str, Mode] = {}
     for name, table in _require(merged, "modes", source).items():
