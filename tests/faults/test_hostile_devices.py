@@ -1,10 +1,10 @@
 """Hostile devices in the daemon-level fault matrix (issue 13): the real `netmon run` process
-polls an inventory in which five lab devices behave and seven are hostile, all on loopback:
+polls an inventory in which five lab devices behave and eight are hostile, all on loopback:
 
 - snmp-garbage: a Counter64 at 2**64-1 (legal: stored), a negative CPU percent, a string for
   memory, a negative INTEGER for a speed and for an error counter (refused per value);
-- snmp-oversized: kilobyte-long interface aliases and an ifTable that runs past the reader's
-  row bound;
+- snmp-oversized: kilobyte-long interface aliases; snmp-endless: an ifTable that runs past
+  the reader's row bound;
 - snmp-silent: an agent that never answers; snmp-slow: the lab's `slow` fault (every answer
   1.5 s late);
 - ssh-flood: an SSH server that never stops talking (the profile's size cap ends it);
@@ -46,12 +46,14 @@ from tests.support.daemon import (
     free_port,
     lab_inventory,
     netmon,
+    samples_by_device,
     spawn_netmon_run,
     write_credentials,
 )
 from tests.support.hostile_snmp import (
     HostileAgents,
     closed_tcp_port,
+    endless,
     garbage,
     oversized,
 )
@@ -77,12 +79,17 @@ pytestmark = [pytest.mark.lab, pytest.mark.timeout(300)]
 HOSTS = {
     "snmp-garbage": "h3c-s3600-01",
     "snmp-oversized": "h3c-s3600-02",
+    "snmp-endless": "venus-1008dp-02",
     "snmp-silent": "h3c-s5500-02",
     "snmp-slow": "topsec-ngfw4000-02",
     "ssh-flood": "h3c-s5560-01",
     "ssh-escapes": "h3c-s5560-02",
     "ssh-hang": "h3c-s5500-03",
 }
+
+
+# Per device: ports stored, the longest alias, ports with a receive counter.
+PortFigures = dict[str, tuple[int, int, int]]
 
 
 @dataclass
@@ -100,7 +107,7 @@ class Matrix:
     samples: dict[str, list[dt.datetime]]
     runs: dict[str, list[Run]]
     config_versions: dict[str, int]
-    interfaces: dict[str, tuple[int, int, int]]  # rows, longest alias, rows with in_octets
+    interfaces: PortFigures
     metrics: dict[tuple[str, str, str], float]  # (device, collector, reason) -> errors
     up: dict[str, float]
     log: list[dict[str, Any]]
@@ -179,6 +186,12 @@ def matrix(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matri
             oversized_sim.address,
             agents.serve(oversized_sim, oversized(oversized_sim.recording)),
             oversized_sim.ssh_port,
+        )
+        endless_sim = sims["snmp-endless"]
+        endpoints["snmp-endless"] = (
+            endless_sim.address,
+            agents.serve(endless_sim, endless(endless_sim.recording)),
+            endless_sim.ssh_port,
         )
         silent_sim = sims["snmp-silent"]
         # A box that answers nothing at all: its SSH port is closed too.
@@ -281,28 +294,19 @@ def _parse_metrics(body: str) -> tuple[dict[tuple[str, str, str], float], dict[s
     return errors, up
 
 
-def _moment(value: object) -> dt.datetime:
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def _read_store(
     url: str,
 ) -> tuple[
-    dict[str, list[dt.datetime]], dict[str, list[Run]], dict[str, int], dict[str, tuple[int, ...]]
+    dict[str, list[dt.datetime]],
+    dict[str, list[Run]],
+    dict[str, int],
+    dict[str, tuple[int, int, int]],
 ]:
+    samples = samples_by_device(url)
     engine = create_engine(url)
-    samples: dict[str, list[dt.datetime]] = defaultdict(list)
     runs: dict[str, list[Run]] = defaultdict(list)
     try:
         with engine.connect() as connection:
-            for name, sampled_at in connection.execute(
-                text(
-                    "SELECT d.name, s.sampled_at FROM health_samples s "
-                    "JOIN devices d ON d.id = s.device_id ORDER BY s.sampled_at"
-                )
-            ):
-                samples[name].append(_moment(sampled_at))
             for name, kind, status, error in connection.execute(
                 text(
                     "SELECT d.name, r.kind, r.status, r.error FROM collection_runs r "
@@ -403,20 +407,38 @@ def test_garbage_values_are_refused_per_value_and_the_rest_stored(matrix: Matrix
     )
 
 
-def test_oversized_strings_and_an_endless_table_are_bounded(matrix: Matrix) -> None:
+def test_oversized_strings_are_cut(matrix: Matrix) -> None:
     name = "snmp-oversized"
     health = matrix.runs_of(name, "health")
     assert health and len(matrix.samples[name]) == len(health)
     assert all(run.status == "ok" for run in health), [r.error for r in health][:2]
     assert matrix.up[name] == 1.0, "an oversized answer is still an answer"
     rows, longest, _ = matrix.interfaces[name]
-    assert 30 < rows <= MAX_TABLE_ROWS and longest == MAX_ALIAS_CHARS, matrix.interfaces[name]
+    assert rows == 30 and longest == MAX_ALIAS_CHARS, matrix.interfaces[name]
     _figure(
         matrix,
-        "SNMP: 1.5 kB strings, an ifTable past the row bound",
-        f"{len(health)} samples stored; {rows} ports stored (walk bounded), "
-        f"aliases cut to {longest} characters",
-        "the rows past the walk's bound (a device can't have them)",
+        "SNMP: 1.5 kB interface aliases",
+        f"{len(health)} samples stored; {rows} ports, aliases cut to {longest} characters",
+        "the aliases' characters past 64 (SIZE(0..64) in IF-MIB)",
+    )
+
+
+def test_an_endless_table_is_refused_and_the_rest_stored(matrix: Matrix) -> None:
+    name = "snmp-endless"
+    health = matrix.runs_of(name, "health")
+    assert health and len(matrix.samples[name]) == len(health)
+    assert all(run.status == "partial" for run in health), [r.error for r in health][:2]
+    reason = f"interfaces: not a number: {MAX_TABLE_ROWS + 1} rows, more than {MAX_TABLE_ROWS}"
+    assert all(reason in (run.error or "") for run in health), health[:2]
+    assert name not in matrix.interfaces, "no port of a cut table is stored"
+    assert matrix.up[name] == 1.0
+    assert 0 < matrix.errors(name, "health", "partial") <= len(health)
+    _figure(
+        matrix,
+        "SNMP: an ifTable past the 10,000-row bound",
+        f"{len(health)} samples stored (partial: interfaces named), the walk stopped at "
+        f"{MAX_TABLE_ROWS + 1} rows",
+        "the interfaces (refused as a whole: a cut table would be ports that are not there)",
     )
 
 
@@ -451,12 +473,18 @@ def test_a_slow_agent_is_polled_as_it_answers(matrix: Matrix) -> None:
 
 
 # -- the hostile SSH servers -------------------------------------------------------------------
+def failed_fetches(matrix: Matrix, name: str) -> list[Run]:
+    """The device's configuration runs: at least one, every one failed, nothing stored."""
+    config = matrix.runs_of(name, "config")
+    assert config and all(run.status == "failed" for run in config), config
+    assert matrix.config_versions.get(name, 0) == 0
+    return config
+
+
 def test_a_box_that_never_stops_talking_hits_the_size_cap(matrix: Matrix) -> None:
     name = "ssh-flood"
-    config = matrix.runs_of(name, "config")
-    assert config and all(run.status == "failed" for run in config)
+    config = failed_fetches(matrix, name)
     assert all("more than 20000000 characters" in (run.error or "") for run in config), config
-    assert matrix.config_versions.get(name, 0) == 0
     # Cut output is an incomplete configuration: counted as `parse`, like a truncated one.
     assert 0 < matrix.errors(name, "config", "parse") <= len(config)
     assert len(matrix.samples[name]) >= 5  # its SNMP health went on meanwhile
@@ -470,10 +498,8 @@ def test_a_box_that_never_stops_talking_hits_the_size_cap(matrix: Matrix) -> Non
 
 def test_escapes_and_a_fake_prompt_make_the_configuration_incomplete(matrix: Matrix) -> None:
     name = "ssh-escapes"
-    config = matrix.runs_of(name, "config")
-    assert config and all(run.status == "failed" for run in config)
+    config = failed_fetches(matrix, name)
     assert all("prompt inside the display" in (run.error or "") for run in config), config
-    assert matrix.config_versions.get(name, 0) == 0
     # /metrics was read just before the stop, which a last fetch may have followed.
     assert 0 < matrix.errors(name, "config", "parse") <= len(config)
     _figure(
@@ -486,9 +512,7 @@ def test_escapes_and_a_fake_prompt_make_the_configuration_incomplete(matrix: Mat
 
 def test_a_box_that_hangs_after_login_is_a_timeout(matrix: Matrix) -> None:
     name = "ssh-hang"
-    config = matrix.runs_of(name, "config")
-    assert config and all(run.status == "failed" for run in config)
-    assert matrix.config_versions.get(name, 0) == 0
+    config = failed_fetches(matrix, name)
     reasons = {r for (d, c, r), v in matrix.metrics.items() if d == name and c == "config" and v}
     print(f"\n{name}: {[(r.error or '')[:120] for r in config]} {reasons}")
     _figure(

@@ -34,7 +34,9 @@ from tests.support.daemon import (
     free_port,
     lab_inventory,
     netmon,
+    samples_by_device,
     spawn_netmon_run,
+    stored_moment,
     write_credentials,
 )
 from tests.support.daemon import RunningDaemon as Daemon
@@ -90,31 +92,6 @@ def _answers(daemon: Daemon) -> bool:
         return False
 
 
-def samples_by_device(url: str, since: dt.datetime | None = None) -> dict[str, list[dt.datetime]]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT d.name, s.sampled_at FROM health_samples s "
-                    "JOIN devices d ON d.id = s.device_id ORDER BY s.sampled_at"
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    result: dict[str, list[dt.datetime]] = defaultdict(list)
-    for name, sampled_at in rows:
-        moment = sampled_at if isinstance(sampled_at, dt.datetime) else _parse(sampled_at)
-        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-        if since is None or moment >= since:
-            result[name].append(moment)
-    return result
-
-
-def _parse(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)
-
-
 def runs_by_kind(url: str, since: dt.datetime | None = None) -> dict[str, list[dt.datetime]]:
     """Start times of the stored runs (one per item the daemon queued) by kind."""
     engine = create_engine(url)
@@ -127,8 +104,7 @@ def runs_by_kind(url: str, since: dt.datetime | None = None) -> dict[str, list[d
         engine.dispose()
     result: dict[str, list[dt.datetime]] = defaultdict(list)
     for kind, started_at in rows:
-        moment = started_at if isinstance(started_at, dt.datetime) else _parse(started_at)
-        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+        moment = stored_moment(started_at)
         if since is None or moment >= since:
             result[kind].append(moment)
     return result

@@ -8,6 +8,7 @@ addresses are never polled by any test.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,3 +216,32 @@ def receive(sock: socket.socket, wanted: str, timeout: float) -> list[str]:
         if wanted in message:
             return seen
     raise AssertionError(f"no {wanted!r} on NOTIFY_SOCKET; got {seen}")
+
+
+def stored_moment(value: object) -> dt.datetime:
+    """A timestamp column as an aware UTC datetime (SQLite gives naive text or datetimes)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def samples_by_device(url: str, since: dt.datetime | None = None) -> dict[str, list[dt.datetime]]:
+    """The stored health samples' times by device name, oldest first (from ``since``)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT d.name, s.sampled_at FROM health_samples s "
+                    "JOIN devices d ON d.id = s.device_id ORDER BY s.sampled_at"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    result: dict[str, list[dt.datetime]] = defaultdict(list)
+    for name, sampled_at in rows:
+        moment = stored_moment(sampled_at)
+        if since is None or moment >= since:
+            result[name].append(moment)
+    return result

@@ -56,11 +56,17 @@ def garbage(recording: dict[OID, RecordedValue]) -> dict[OID, RecordedValue]:
 
 
 def oversized(recording: dict[OID, RecordedValue]) -> dict[OID, RecordedValue]:
-    """The recording with kilobyte-long interface aliases and an ifTable that runs on."""
+    """The recording with a kilobyte-long alias on every interface."""
     changed = dict(recording)
     for oid in [oid for oid in recording if oid[: len(IF_DESCR)] == IF_DESCR]:
         index = oid[len(IF_DESCR) :]
         changed[(*IF_ALIAS, *index)] = RecordedValue(TAG_OCTET_STRING, b"A" * HUGE_STRING_BYTES)
+    return changed
+
+
+def endless(recording: dict[OID, RecordedValue]) -> dict[OID, RecordedValue]:
+    """The recording with an ifTable that runs on past the reader's row bound."""
+    changed = dict(recording)
     first = 100_000  # above any recorded ifIndex
     for index in range(first, first + ENDLESS_ROWS):
         changed[(*IF_DESCR, index)] = RecordedValue(TAG_OCTET_STRING, f"ghost{index}".encode())
