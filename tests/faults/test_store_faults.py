@@ -209,8 +209,13 @@ def test_cli_writes_and_the_daemon_coexist(start_daemon: object, tmp_path: Path)
     url = f"sqlite:///{database}"
     daemon = start_daemon(url)  # type: ignore[operator]
     device = _device_names(daemon)[0]
+    # This device's own configuration, not any device's: approving needs one stored.
     daemon.wait_for(
-        lambda: "configuration recorded" in daemon.log.read_text(), "a configuration is stored"
+        lambda: any(
+            line.get("msg") == "configuration recorded" and line.get("device") == device
+            for line in daemon.log_lines()
+        ),
+        f"a configuration of {device} is stored",
     )
     env = {**daemon.env, "NETMON_DB_URL": url}
     inventory = str(tmp_path / "inventory.toml")
