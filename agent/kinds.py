@@ -39,6 +39,8 @@ METRIC_REASONS = {
     "closed": "refused",
     "auth": "auth",
     "truncated": "parse",
+    # Output past the profile's size cap was cut: an incomplete configuration, as "truncated".
+    "too-large": "parse",
     "refused-command": "error",
     "profile": "error",
 }

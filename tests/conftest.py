@@ -10,16 +10,14 @@ when configured; without it those cases skip, or fail under ``NETMON_TEST_STRICT
 
 from __future__ import annotations
 
-import os
 import random
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support import missing_service
+from tests.support.postgres import fresh_schema
 
 if TYPE_CHECKING:
     from agent.inventory import Device, Inventory
@@ -70,28 +68,8 @@ def clean_lab(lab: Lab) -> Iterator[Lab]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database (no schema yet), on each backend."""
-    from sqlalchemy import create_engine, make_url
-
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'netmon.db'}"
         return
-    url = os.environ.get("NETMON_TEST_PG_URL")
-    if not url:
-        missing_service(
-            'NETMON_TEST_PG_URL is not set: run `eval "$(bash .ci/postgres.sh)"` as root '
-            "to start the local PostgreSQL and export it"
-        )
-    assert url is not None
-    base = make_url(url)
-    schema = f"netmon_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        # Every connection of the test lands in its own schema, so tests never see each other.
-        scoped = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with fresh_schema() as url:
+        yield url

@@ -147,11 +147,13 @@ class SnmpClient:
         """Walk several table columns at once with GETBULK; returns column -> {index: value}.
 
         A column may also be any subtree (then the index is the OID's suffix below it).
+        ``max_rows`` bounds each column (an agent whose table never ends): a column stops
+        once it holds that many rows, so a caller that asks for one more row than it accepts
+        can tell a cut table from a complete one.
         """
         results: dict[OID, dict[OID, Value]] = {column: {} for column in columns}
         cursors = {column: column for column in columns}
-        rows = 0
-        while cursors and rows < max_rows:
+        while cursors:
             active = list(cursors)
             table = await self._exchange(
                 target, [cursors[c] for c in active], target.max_repetitions
@@ -173,7 +175,8 @@ class SnmpClient:
                 results[column][oid[size:]] = value  # type: ignore[assignment]
                 cursors[column] = oid
                 progressed.add(column)
-                rows += 1
+                if len(results[column]) >= max_rows:
+                    del cursors[column]  # bounded: the rest of the column is not read
             for column in list(cursors):
                 if column not in progressed:
                     del cursors[column]

@@ -218,7 +218,8 @@ class SnmpHealthReader:
         self, snapshot: HealthSnapshot, target: SnmpTarget, columns: Iterable[OID], what: str
     ) -> Table:
         try:
-            return await self.client.bulk_walk(target, list(columns))
+            # One row more than accepted: a longer table is refused below, not cut silently.
+            return await self.client.bulk_walk(target, list(columns), MAX_TABLE_ROWS + 1)
         except SnmpError as error:
             # The device answered the GET, so this is a table-specific failure (an agent that
             # ignores GETBULK, a timeout on a big table): keep the scalars, say what is missing.

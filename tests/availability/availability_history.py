@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from agent.store import repository as repo
 from agent.store.engine import Store
 from agent.writer import WriteBehind
 from collectors.base import HealthSnapshot
+from tests.support.postgres import fresh_schema
 
 ORIGIN = dt.datetime(2026, 12, 15, 0, 0, tzinfo=dt.UTC)
 POLL = dt.timedelta(seconds=30)
@@ -114,26 +113,8 @@ def backend_url(backend: str, directory: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{directory / 'netmon.db'}"
         return
-    from sqlalchemy import create_engine, make_url
-
-    from tests.support import missing_service
-
-    base_url = os.environ.get("NETMON_TEST_PG_URL")
-    if not base_url:
-        missing_service("NETMON_TEST_PG_URL is not set: source the PostgreSQL environment")
-    assert base_url is not None
-    base = make_url(base_url)
-    schema = f"netmon_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        scoped = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with fresh_schema() as url:
+        yield url
 
 
 @contextlib.contextmanager

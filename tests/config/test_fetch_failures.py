@@ -2,21 +2,19 @@
 
 The lab covers a refused login (``auth-fail``) and a box that is down; a display cut short, a
 session dropped mid-display, a display that never ends and a prompt that never comes are
-played by a tiny misbehaving SSH server of this module (a Comware-like CLI on loopback).
+played by a tiny misbehaving SSH server (tests/support/hostile_ssh.py, a Comware-like CLI
+on loopback).
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import asyncssh
 import pytest
 from drift_support import REPRESENTATIVES
 
@@ -27,99 +25,7 @@ from agent.lab.lab import Lab
 from agent.store import Store
 from collectors.cli import CliError
 from collectors.config import ConfigCollector, ConfigError
-
-CONFIG = "\n".join(["#", " sysname fake", *[f"vlan {n}" for n in range(1, 40)], "#", "return"])
-PASSWORD = "fake-pass"
-
-
-class MisbehavingCli:
-    """An SSH server in its own thread; ``behaviour`` says how the configuration display
-    goes wrong: truncate (stop early, prompt back), drop (stop early, close), hang (stop
-    early, nothing more), silent (log in, then never a prompt), flood (never stops talking),
-    prompt-inside (a prompt line in the middle of a display that then ends normally)."""
-
-    def __init__(self, behaviour: str) -> None:
-        self.behaviour = behaviour
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server: asyncssh.SSHAcceptor | None = None
-        self.port = 0
-
-    def __enter__(self) -> MisbehavingCli:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(30)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        async def stop() -> None:
-            assert self.server is not None
-            self.server.close()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-    async def _start(self) -> None:
-        key = asyncssh.generate_private_key("ssh-ed25519")
-        outer = self
-
-        class Server(asyncssh.SSHServer):  # type: ignore[misc]
-            def begin_auth(self, username: str) -> bool:
-                return True
-
-            def password_auth_supported(self) -> bool:
-                return True
-
-            def validate_password(self, username: str, password: str) -> bool:
-                return password == PASSWORD
-
-        self.server = await asyncssh.create_server(
-            Server, "127.0.0.1", 0, server_host_keys=[key], process_factory=outer._session
-        )
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def _session(self, process: asyncssh.SSHServerProcess) -> None:
-        if self.behaviour == "silent":
-            await asyncio.sleep(3600)
-        out = process.stdout
-        out.write("\r\n<fake>")
-        try:
-            while True:
-                line = (await process.stdin.readline()).strip()
-                if line == "display current-configuration" and self.behaviour == "flood":
-                    await self._flood(process)
-                    return
-                if line == "display current-configuration" and self.behaviour == "prompt-inside":
-                    lines = CONFIG.splitlines()
-                    out.write("\r\n".join([*lines[:20], "[fake]", *lines[20:]]) + "\r\n")
-                elif line == "display current-configuration":
-                    cut = "\r\n".join(CONFIG.splitlines()[:20])
-                    out.write(cut + "\r\n")
-                    if self.behaviour == "drop":
-                        process.exit(0)
-                        process.channel.get_connection().close()
-                        return
-                    if self.behaviour == "hang":
-                        await asyncio.sleep(3600)
-                elif line == "quit":
-                    process.exit(0)
-                    return
-                out.write("<fake>")
-        except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, ConnectionError):
-            return
-
-    @staticmethod
-    async def _flood(process: asyncssh.SSHServerProcess) -> None:
-        """Configuration-like lines, forever, as fast as the client reads them."""
-        chunk = "".join(
-            f" description flood line {n:06d} of a box that never stops\r\n" for n in range(1000)
-        )
-        try:
-            while not process.channel.is_closing():
-                process.stdout.write(chunk)
-                await process.stdout.drain()
-        except (asyncssh.Error, ConnectionError, BrokenPipeError):
-            return
+from tests.support.hostile_ssh import PASSWORD, MisbehavingCli
 
 
 @pytest.fixture

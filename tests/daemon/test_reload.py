@@ -6,8 +6,6 @@ log says what changed. At start, unreadable secrets refuse the start unless netm
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import socket
 import subprocess
@@ -20,17 +18,20 @@ from typing import Any
 import pytest
 
 from agent.lab.lab import Lab
-from tests.daemon.test_run_command import MODELS, lab_inventory, receive
+from tests.support.daemon import (
+    MODELS,
+    daemon_environment,
+    free_port,
+    lab_inventory,
+    read_log,
+    receive,
+    spawn_netmon_run,
+    write_credentials,
+)
 
 pytestmark = pytest.mark.lab
 
 REFUSED = "new inventory or settings refused; keeping the running ones"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def settings_text(inventory: Path, port: int, extra: str = "", health: int = 5) -> str:
@@ -41,46 +42,10 @@ def settings_text(inventory: Path, port: int, extra: str = "", health: int = 5) 
     )
 
 
-def credentials_dir(lab: Lab, tmp_path: Path) -> Path:
-    credentials = tmp_path / "credentials"
-    credentials.mkdir()
-    for name, value in {
-        "snmp-community": lab.credentials.community,
-        "ssh-password": lab.credentials.ssh_password,
-        "auth-key": lab.credentials.v3_auth_key,
-        "priv-key": lab.credentials.v3_priv_key,
-    }.items():
-        (credentials / name).write_text(value + "\n")
-    return credentials
-
-
-def environment(tmp_path: Path, credentials: Path, notify: Path | None = None) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "CREDENTIALS_DIRECTORY": str(credentials),
-        "NETMON_STATE_DIR": str(tmp_path / "state"),
-    }
-    env.pop("NETMON_DB_URL", None)
-    env.pop("NOTIFY_SOCKET", None)
-    if notify is not None:
-        env["NOTIFY_SOCKET"] = str(notify)
-    return env
-
-
-def log_entries(path: Path) -> list[dict[str, Any]]:
-    entries = []
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except ValueError:
-            entries.append({"msg": line})
-    return entries
-
-
 def wait_for_log(path: Path, message: str, count: int, timeout: float = 30) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [e for e in log_entries(path) if e.get("msg") == message]
+        found = [e for e in read_log(path) if e.get("msg") == message]
         if len(found) >= count:
             return found[count - 1]
         time.sleep(0.2)
@@ -97,13 +62,13 @@ def up_series(port: int) -> dict[str, str]:
 
 
 def test_unreadable_secrets_refuse_the_start_unless_allowed(lab: Lab, tmp_path: Path) -> None:
-    credentials = credentials_dir(lab, tmp_path)
+    credentials = write_credentials(lab, tmp_path / "credentials")
     (credentials / "ssh-password").unlink()
     inventory = tmp_path / "inventory.toml"
     inventory.write_text(lab_inventory(lab))
     config = tmp_path / "netmon.toml"
     config.write_text(settings_text(inventory, free_port()))
-    env = environment(tmp_path, credentials)
+    env = daemon_environment(tmp_path, credentials)
     subprocess.run([sys.executable, "-m", "agent.cli", "db", "upgrade"], env=env, check=True)
     refused = subprocess.run(
         [sys.executable, "-m", "agent.cli", "run", "--config", str(config)],
@@ -124,13 +89,9 @@ def test_unreadable_secrets_refuse_the_start_unless_allowed(lab: Lab, tmp_path: 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(notify))
     log_file = tmp_path / "allowed.log"
-    with log_file.open("w") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli", "run", "--config", str(config)],
-            env=environment(tmp_path, credentials, notify),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn_netmon_run(
+        config, daemon_environment(tmp_path, credentials, notify=notify), log_file
+    )
     try:
         receive(listener, "READY=1", 60)
         warning = wait_for_log(
@@ -149,7 +110,7 @@ def test_unreadable_secrets_refuse_the_start_unless_allowed(lab: Lab, tmp_path: 
 
 
 def test_sighup_rereads_settings_and_inventory_together(lab: Lab, tmp_path: Path) -> None:
-    credentials = credentials_dir(lab, tmp_path)
+    credentials = write_credentials(lab, tmp_path / "credentials")
     inventory = tmp_path / "inventory.toml"
     good_inventory = lab_inventory(lab)
     inventory.write_text(good_inventory)
@@ -159,16 +120,10 @@ def test_sighup_rereads_settings_and_inventory_together(lab: Lab, tmp_path: Path
     notify = tmp_path / "notify.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(notify))
-    env = environment(tmp_path, credentials, notify)
+    env = daemon_environment(tmp_path, credentials, notify=notify)
     subprocess.run([sys.executable, "-m", "agent.cli", "db", "upgrade"], env=env, check=True)
     log_file = tmp_path / "netmon-run.log"
-    with log_file.open("w") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli", "run", "--config", str(config)],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn_netmon_run(config, env, log_file)
     names = [next(s.name for s in lab.devices.values() if s.model == m) for m in MODELS]
     try:
         receive(listener, "READY=1", 60)

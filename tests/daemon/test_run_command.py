@@ -8,7 +8,6 @@ placeholder addresses are never polled by any test.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -20,66 +19,24 @@ from pathlib import Path
 import pytest
 
 from agent.lab.lab import Lab
-
-ROOT = Path(__file__).resolve().parents[2]
-MODELS = ("S5500", "S5700", "NGFW4000", "USG-1008DP", "SASNX3-GL2100")
+from tests.support.daemon import (
+    MODELS,
+    daemon_environment,
+    free_port,
+    lab_inventory,
+    receive,
+    spawn_netmon_run,
+    write_credentials,
+)
 
 pytestmark = pytest.mark.lab
 
 
-def lab_inventory(lab: Lab) -> str:
-    """An inventory of one lab device per model, secrets as systemd credentials."""
-    entries = [
-        "[defaults]",
-        'site = "lab"',
-        '[defaults.snmp]\ncommunity = { credential = "snmp-community" }',
-        '[defaults.ssh]\nusername = "netmon"\npassword = { credential = "ssh-password" }',
-        "[vendors.huawei.snmp]",
-        'version = "3"\nuser = "netmon"\nauth_protocol = "SHA"\npriv_protocol = "AES"',
-        'auth_key = { credential = "auth-key" }\npriv_key = { credential = "priv-key" }',
-    ]
-    for model in MODELS:
-        sim = next(s for s in lab.devices.values() if s.model == model)
-        entries.append(
-            "[[device]]\n"
-            f'name = "{sim.name}"\nvendor = "{sim.vendor}"\nmodel = "{sim.model}"\n'
-            f'services = ["hardware", "tuning"]\naddress = "{sim.address}"\n'
-            f"snmp = {{ port = {sim.snmp_port} }}\nssh = {{ port = {sim.ssh_port} }}"
-        )
-    return "\n".join(entries) + "\n"
-
-
-def receive(sock: socket.socket, wanted: str, timeout: float) -> list[str]:
-    """Notify messages until one contains ``wanted``."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        try:
-            message = sock.recv(4096).decode()
-        except TimeoutError:
-            break
-        seen.append(message)
-        if wanted in message:
-            return seen
-    raise AssertionError(f"no {wanted!r} on NOTIFY_SOCKET; got {seen}")
-
-
 def test_netmon_run_under_a_systemd_like_supervisor(lab: Lab, tmp_path: Path) -> None:
-    credentials = tmp_path / "credentials"
-    credentials.mkdir()
-    for name, value in {
-        "snmp-community": lab.credentials.community,
-        "ssh-password": lab.credentials.ssh_password,
-        "auth-key": lab.credentials.v3_auth_key,
-        "priv-key": lab.credentials.v3_priv_key,
-    }.items():
-        (credentials / name).write_text(value + "\n")
+    credentials = write_credentials(lab, tmp_path / "credentials")
     inventory = tmp_path / "inventory.toml"
     inventory.write_text(lab_inventory(lab))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = tmp_path / "netmon.toml"
     config.write_text(
         f'inventory = "{inventory}"\n[metrics]\nlisten = "127.0.0.1:{port}"\n'
@@ -89,26 +46,12 @@ def test_netmon_run_under_a_systemd_like_supervisor(lab: Lab, tmp_path: Path) ->
     notify = tmp_path / "notify.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(notify))
-    env = {
-        **os.environ,
-        "NOTIFY_SOCKET": str(notify),
-        "WATCHDOG_USEC": "2000000",
-        "CREDENTIALS_DIRECTORY": str(credentials),
-        "NETMON_STATE_DIR": str(tmp_path / "state"),
-    }
-    env.pop("NETMON_DB_URL", None)
+    env = daemon_environment(tmp_path, credentials, notify=notify, WATCHDOG_USEC="2000000")
     subprocess.run(
         [sys.executable, "-m", "agent.cli", "db", "upgrade"], env=env, check=True, timeout=60
     )
-    # Logs to a file, not a pipe: a pipe nobody reads fills up and blocks the daemon.
     log_file = tmp_path / "netmon-run.log"
-    with log_file.open("w") as log_handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli", "run", "--config", str(config)],
-            env=env,
-            stdout=log_handle,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn_netmon_run(config, env, log_file)
     try:
         receive(listener, "READY=1", 60)
         receive(listener, "WATCHDOG=1", 10)

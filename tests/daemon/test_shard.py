@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agent.lab.lab import Lab
 from agent.shard import AdvisoryShard, StaticShard, bucket_of
-from tests.support import missing_service
+from tests.support.postgres import fresh_schema
 
 NAMES = [f"dev-{index:03d}" for index in range(200)]
 
@@ -46,24 +45,8 @@ def test_static_shards_cut_the_inventory_exactly() -> None:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh schema on the test PostgreSQL (like conftest's ``db_url``)."""
-    from sqlalchemy import create_engine, make_url
-
-    url = os.environ.get("NETMON_TEST_PG_URL")
-    if not url:
-        missing_service("NETMON_TEST_PG_URL is not set: see tests/conftest.py db_url")
-    assert url is not None
-    base = make_url(url)
-    schema = f"netmon_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        scoped = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with fresh_schema() as url:
+        yield url
 
 
 def _rounds(shards: list[AdvisoryShard], count: int = 4) -> list[set[str]]:

@@ -9,7 +9,6 @@ Slow (about 2 minutes: the fleet's start, a 30 s hog and its aftermath); everyth
 from __future__ import annotations
 
 import os
-import random
 import re
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import require_tool
+from tests.support.demo import spawn_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET_SIZE = 40
@@ -61,36 +61,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "NETMON_STATE_DIR": str(tmp / "state")}
     env.pop("NETMON_DB_URL", None)
     env.pop("NETMON_LAB_DIR", None)  # the demo's own private lab directory
-    snmp_port = random.randint(20000, 39999)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "agent.cli",
-            "demo",
-            "--port",
-            "0",
-            "--inventory",
-            str(ROOT / "inventory.toml"),
-            "--lab-base-address",
-            f"127.{random.randint(40, 250)}.0.1",
-            "--lab-snmp-port",
-            str(snmp_port),
-            "--lab-ssh-port",
-            str(snmp_port + 20000),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=(tmp / "demo.err").open("wb"),
-        text=True,
-    )
+    process = spawn_demo(env, tmp / "demo.err")
     lines: list[str] = []
 
     def read() -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            lines.append(line)
+            lines.append(line.decode(errors="replace"))
 
     threading.Thread(target=read, daemon=True).start()
     try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import random
 import re
 import signal
 import socket
@@ -37,6 +36,7 @@ import pytest
 import yaml
 
 from tests.support import require_tool, strict
+from tests.support.demo import spawn_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "prometheus"
@@ -222,29 +222,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     receiver = start_webhook(webhook)
     try:
         # The demo: the whole fleet's lab on a random 127.x/16 and ports, metrics on a free port.
-        snmp_port = random.randint(20000, 39999)
-        demo = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agent.cli",
-                "demo",
-                "--port",
-                "0",
-                "--inventory",
-                str(ROOT / "inventory.toml"),
-                "--lab-base-address",
-                f"127.{random.randint(40, 250)}.0.1",
-                "--lab-snmp-port",
-                str(snmp_port),
-                "--lab-ssh-port",
-                str(snmp_port + 20000),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=(tmp / "demo.err").open("wb"),
-        )
+        demo = spawn_demo(env, tmp / "demo.err")
         processes.append(demo)
         banner: list[str] = []
         reader = threading.Thread(target=demo_banner, args=(demo, banner), daemon=True)

@@ -15,25 +15,31 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from agent.lab.lab import Lab
-from tests.daemon.test_run_command import MODELS, lab_inventory
+from tests.support.daemon import (
+    MODELS,
+    daemon_environment,
+    free_port,
+    lab_inventory,
+    netmon,
+    samples_by_device,
+    spawn_netmon_run,
+    stored_moment,
+    write_credentials,
+)
+from tests.support.daemon import RunningDaemon as Daemon
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH_INTERVAL = 2.0
@@ -48,75 +54,12 @@ THREADS_BOUND = 40
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(240)]
 
 
-@dataclass
-class Daemon:
-    process: subprocess.Popen[bytes]
-    log: Path
-    metrics_url: str
-    env: dict[str, str]
-
-    def log_lines(self) -> list[dict[str, object]]:
-        lines = []
-        for raw in self.log.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                lines.append(json.loads(raw))
-            except ValueError:
-                lines.append({"msg": raw, "unparsed": True})
-        return lines
-
-    def metric(self, name: str) -> float:
-        import urllib.request
-
-        body = urllib.request.urlopen(self.metrics_url, timeout=5).read().decode()
-        for line in body.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[-1])
-        raise AssertionError(f"{name} not in /metrics")
-
-    def wait_for(self, condition: object, what: str, timeout: float = 45.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the daemon died: {self.log.read_text()[-3000:]}"
-            if condition():  # type: ignore[operator]
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"never happened: {what}\n{self.log.read_text()[-3000:]}")
-
-    def resources(self) -> tuple[float, int]:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["Threads"])
-
-    def stop(self) -> dict[str, object]:
-        """SIGTERM, a clean exit, and the writer's final account."""
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=60) == 0, self.log.read_text()[-3000:]
-        (account,) = [
-            line for line in self.log_lines() if line.get("msg") == "store writer stopped"
-        ]
-        return account
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def start_daemon(lab: Lab, tmp_path: Path) -> Iterator[object]:
     started: list[Daemon] = []
 
     def start(store_url: str, signatures_interval: float = 600) -> Daemon:
-        credentials = tmp_path / "credentials"
-        credentials.mkdir(exist_ok=True)
-        for name, value in {
-            "snmp-community": lab.credentials.community,
-            "ssh-password": lab.credentials.ssh_password,
-            "auth-key": lab.credentials.v3_auth_key,
-            "priv-key": lab.credentials.v3_priv_key,
-        }.items():
-            (credentials / name).write_text(value + "\n")
+        credentials = write_credentials(lab, tmp_path / "credentials")
         inventory = tmp_path / "inventory.toml"
         inventory.write_text(lab_inventory(lab))
         port = free_port()
@@ -128,23 +71,10 @@ def start_daemon(lab: Lab, tmp_path: Path) -> Iterator[object]:
             f"signatures = {signatures_interval:g}\n"
             "[scheduler]\njitter = 0.2\njob_timeout = 20\n"
         )
-        env = {
-            **os.environ,
-            "CREDENTIALS_DIRECTORY": str(credentials),
-            "NETMON_STATE_DIR": str(tmp_path / "state"),
-            "NETMON_DB_URL": store_url,
-        }
-        env.pop("NOTIFY_SOCKET", None)
+        env = daemon_environment(tmp_path, credentials, store_url=store_url)
         netmon("db", "upgrade", env=env)
         log = tmp_path / "netmon-run.log"
-        with log.open("w") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "agent.cli", "run", "--config", str(config)],
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-            )
+        process = spawn_netmon_run(config, env, log)
         daemon = Daemon(process, log, f"http://127.0.0.1:{port}/metrics", env)
         started.append(daemon)
         daemon.wait_for(lambda: _answers(daemon), "/metrics answers")
@@ -152,9 +82,7 @@ def start_daemon(lab: Lab, tmp_path: Path) -> Iterator[object]:
 
     yield start
     for daemon in started:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
-            daemon.process.wait(timeout=30)
+        daemon.kill()
 
 
 def _answers(daemon: Daemon) -> bool:
@@ -162,44 +90,6 @@ def _answers(daemon: Daemon) -> bool:
         return daemon.metric("netmon_store_writes_queued_total") >= len(MODELS)
     except OSError:
         return False
-
-
-def netmon(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, f"netmon {' '.join(args)}: {done.stdout}{done.stderr}"
-    return done
-
-
-def samples_by_device(url: str, since: dt.datetime | None = None) -> dict[str, list[dt.datetime]]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT d.name, s.sampled_at FROM health_samples s "
-                    "JOIN devices d ON d.id = s.device_id ORDER BY s.sampled_at"
-                )
-            ).all()
-    finally:
-        engine.dispose()
-    result: dict[str, list[dt.datetime]] = defaultdict(list)
-    for name, sampled_at in rows:
-        moment = sampled_at if isinstance(sampled_at, dt.datetime) else _parse(sampled_at)
-        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-        if since is None or moment >= since:
-            result[name].append(moment)
-    return result
-
-
-def _parse(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)
 
 
 def runs_by_kind(url: str, since: dt.datetime | None = None) -> dict[str, list[dt.datetime]]:
@@ -214,8 +104,7 @@ def runs_by_kind(url: str, since: dt.datetime | None = None) -> dict[str, list[d
         engine.dispose()
     result: dict[str, list[dt.datetime]] = defaultdict(list)
     for kind, started_at in rows:
-        moment = started_at if isinstance(started_at, dt.datetime) else _parse(started_at)
-        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+        moment = stored_moment(started_at)
         if since is None or moment >= since:
             result[kind].append(moment)
     return result
@@ -320,8 +209,13 @@ def test_cli_writes_and_the_daemon_coexist(start_daemon: object, tmp_path: Path)
     url = f"sqlite:///{database}"
     daemon = start_daemon(url)  # type: ignore[operator]
     device = _device_names(daemon)[0]
+    # This device's own configuration, not any device's: approving needs one stored.
     daemon.wait_for(
-        lambda: "configuration recorded" in daemon.log.read_text(), "a configuration is stored"
+        lambda: any(
+            line.get("msg") == "configuration recorded" and line.get("device") == device
+            for line in daemon.log_lines()
+        ),
+        f"a configuration of {device} is stored",
     )
     env = {**daemon.env, "NETMON_DB_URL": url}
     inventory = str(tmp_path / "inventory.toml")

@@ -399,3 +399,11 @@ def test_concurrent_v3_polls_discover_the_engine_once(snmpd: Snmpd) -> None:
 
     assert run(many()) == [{NEGATIVE: -42}] * 20
     assert discoveries == 1
+
+
+def test_max_rows_bounds_each_column_of_a_walk(snmpd: Snmpd) -> None:
+    """An endless column stops at the bound without cutting the others short."""
+    walked = run(SnmpClient().bulk_walk(snmpd.v2c, [SYSTEM, HR_SW_RUN_NAME], 3))
+    full = run(SnmpClient().bulk_walk(snmpd.v2c, [SYSTEM, HR_SW_RUN_NAME]))
+    assert len(walked[SYSTEM]) == len(walked[HR_SW_RUN_NAME]) == 3
+    assert list(walked[SYSTEM]) == list(full[SYSTEM])[:3]  # the first rows, in order
