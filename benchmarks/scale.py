@@ -153,17 +153,42 @@ class Scraper(threading.Thread):
         super().__init__(daemon=True)
         self.url = url
         self.results: list[tuple[float, int]] = []
+        self.last_body = ""
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
             began = time.monotonic()
             try:
-                size = len(urllib.request.urlopen(self.url, timeout=60).read())
-                self.results.append((time.monotonic() - began, size))
+                body = urllib.request.urlopen(self.url, timeout=60).read()
+                self.results.append((time.monotonic() - began, len(body)))
+                self.last_body = body.decode()
             except OSError as error:
                 print(f"  scrape failed: {error}", flush=True)
             self.stop.wait(max(0.0, SCRAPE_EVERY - (time.monotonic() - began)))
+
+
+# The daemon's own account, from its last scrape: why polls were missing when they were
+# (skipped or late jobs, the store writer behind).
+ACCOUNT_SERIES = (
+    "netmon_jobs_scheduled_total",
+    "netmon_jobs_run_total",
+    "netmon_jobs_late_total",
+    "netmon_jobs_skipped_total",
+    "netmon_store_writes_queued_total",
+    "netmon_store_writes_pending",
+    "netmon_store_writes_dropped_total",
+)
+
+
+def daemon_account(body: str) -> dict[str, float]:
+    """Each of ACCOUNT_SERIES summed over its labels."""
+    totals = dict.fromkeys(ACCOUNT_SERIES, 0.0)
+    for line in body.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in totals:
+            totals[name] += float(line.rsplit(" ", 1)[1])
+    return totals
 
 
 def exporter_config(path: Path) -> None:
@@ -350,9 +375,12 @@ def main() -> int:
         cpu0 = cpu_seconds(daemon.pid)
         exp_cpu0 = cpu_seconds(exporter_proc.pid) if exporter_proc else 0.0
         exp_done0 = len(exporter_durations)
+        agents_cpu0 = sum(cpu_seconds(agent.pid) for agent in agents)
         time.sleep(seconds - warmup)
         window = time.time() - window_start
         cpu = cpu_seconds(daemon.pid) - cpu0
+        agents_cpu = sum(cpu_seconds(agent.pid) for agent in agents) - agents_cpu0
+        load_average = os.getloadavg()[0]
         rss, peak = memory_mb(daemon.pid)
         runs = health_runs(db, window_start)
         stop.set()
@@ -376,11 +404,25 @@ def main() -> int:
         f"{1000 * cpu / max(done, 1):.1f} ms CPU per poll (incl. store writes and scrapes)"
     )
     print(f"netmon: RSS {rss:.0f} MB (peak {peak:.0f} MB)")
+    # The simulated switches share the host: when their snmpd processes take most of the
+    # cores, polls (netmon's and the exporter's alike) wait for answers, not for netmon.
+    print(
+        f"host: snmpd agents used {agents_cpu / window:.2f} of a core; "
+        f"load average {load_average:.1f} on {os.cpu_count()} cores at the window's end"
+    )
     if scrapes:
         times = sorted(t for t, _ in scrapes)
         print(
             f"netmon /metrics: {len(scrapes)} scrapes, median {times[len(times) // 2]:.3f} s, "
             f"max {times[-1]:.3f} s, size {scrapes[-1][1] / 1e6:.2f} MB"
+        )
+    if scraper.last_body:
+        account = daemon_account(scraper.last_body)
+        print(
+            "netmon account at the last scrape: "
+            + ", ".join(
+                f"{name.removeprefix('netmon_')} {value:.0f}" for name, value in account.items()
+            )
         )
     if exporter_proc is not None:
         print(

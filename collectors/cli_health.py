@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.errors import NetmonError
 from collectors.base import Component, HealthSnapshot, Sensor
+from collectors.cli import REASON_TEXT, SESSION_FAILURES, session_failure_reason
 
 if TYPE_CHECKING:
     from agent.inventory import Device
@@ -72,35 +73,50 @@ def read_cli_health(
         if environment:
             result.errors["cli"] = reason
         return result
+    result.rtt_seconds = time.monotonic() - started
     try:
-        result.rtt_seconds = time.monotonic() - started
-        if facts:
-            try:
-                got = driver.get_facts()
-                result.software_version = got.get("os_version") or None
-                result.model = got.get("model") or None
-            except NetmonError as error:
-                result.errors["software_version"] = f"cli: {error}"
-        if facts and serial:
-            # A box that cannot print its serial keeps its version: the serial is only logged
-            # as missing (the replaced-box check needs a serial; nothing else waits on it).
-            try:
-                result.serial_number = driver.get_chassis_serial()
-            except (NetmonError, LookupError, ValueError) as error:
-                log.info(
-                    "cli serial unreadable",
-                    extra={"device": device.name, "reason": str(error)},
-                )
-        if environment:
-            try:
-                environment = driver.get_environment()
-                errors = getattr(driver, "environment_errors", {})
-                result.environment = {**environment, SECTION_ERRORS: dict(errors)}
-            except NetmonError as error:
-                result.errors["cli"] = f"cli: {error}"
+        _read(driver, device, result, facts=facts, environment=environment, serial=serial)
+    except SESSION_FAILURES as error:
+        # The session failed mid-command (a read timeout, the connection dropped): the values
+        # not read yet get the reason, what was read stays, and the job never sees an exception.
+        reason = f"ssh: {REASON_TEXT[session_failure_reason(error)]}"
+        if facts and result.software_version is None:
+            result.errors.setdefault("software_version", reason)
+        if environment and result.environment is None:
+            result.errors.setdefault("cli", reason)
     finally:
         driver.close()
     return result
+
+
+def _read(
+    driver: Any, device: Device, result: CliHealth, *, facts: bool, environment: bool, serial: bool
+) -> None:
+    """read_cli_health's commands on an open session; fills ``result`` as it goes."""
+    if facts:
+        try:
+            got = driver.get_facts()
+            result.software_version = got.get("os_version") or None
+            result.model = got.get("model") or None
+        except NetmonError as error:
+            result.errors["software_version"] = f"cli: {error}"
+    if facts and serial:
+        # A box that cannot print its serial keeps its version: the serial is only logged
+        # as missing (the replaced-box check needs a serial; nothing else waits on it).
+        try:
+            result.serial_number = driver.get_chassis_serial()
+        except (NetmonError, LookupError, ValueError) as error:
+            log.info(
+                "cli serial unreadable",
+                extra={"device": device.name, "reason": str(error)},
+            )
+    if environment:
+        try:
+            read = driver.get_environment()
+            errors = getattr(driver, "environment_errors", {})
+            result.environment = {**read, SECTION_ERRORS: dict(errors)}
+        except NetmonError as error:
+            result.errors["cli"] = f"cli: {error}"
 
 
 def model_mismatch(inventory_model: str, printed_model: str | None) -> str | None:

@@ -130,6 +130,21 @@ def cli_profile(vendor: str) -> CliProfile:
     )
 
 
+# What netmiko, paramiko and the socket raise when a session fails (to open, or mid-command).
+SESSION_FAILURES: tuple[type[BaseException], ...] = (
+    NetmikoTimeoutException,
+    ReadTimeout,
+    paramiko.SSHException,
+    OSError,
+    EOFError,
+)
+
+
+def session_failure_reason(error: BaseException) -> FailureReason:
+    """The typed reason of one of SESSION_FAILURES (or netmiko's authentication error)."""
+    return _reason(error)
+
+
 def _reason(error: BaseException) -> FailureReason:
     """Why netmiko could not connect: look at the error paramiko or the socket raised."""
     if isinstance(error, NetmikoAuthenticationException | paramiko.AuthenticationException):

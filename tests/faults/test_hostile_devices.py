@@ -9,7 +9,10 @@ polls an inventory in which five lab devices behave and eight are hostile, all o
   1.5 s late);
 - ssh-flood: an SSH server that never stops talking (the profile's size cap ends it);
 - ssh-escapes: terminal escapes and a fake prompt in the middle of the configuration;
-- ssh-hang: an SSH server that logs in and then never shows a prompt.
+- ssh-hang: an SSH server that logs in and then never shows a prompt;
+
+and, all the while, 300 slow clients and a flood of scrapes against the daemon's /metrics
+(tests/support/hostile_http.py).
 
 One daemon runs them all at once (the module takes 60-95 s on 2 loaded cores), then each case
 is asserted on its own: the healthy devices kept their schedule (samples counted per device,
@@ -50,6 +53,7 @@ from tests.support.daemon import (
     spawn_netmon_run,
     write_credentials,
 )
+from tests.support.hostile_http import FloodFigures, HttpFlood
 from tests.support.hostile_snmp import (
     HostileAgents,
     closed_tcp_port,
@@ -72,6 +76,9 @@ MAX_GAP_S = 3 * HEALTH_INTERVAL + 4
 # alone, uncapped, passed 600 MB within a minute: issue 13).
 RSS_BOUND_MB = 450
 THREADS_BOUND = 40
+# The HTTP flood lasts at least this long: past the listener's 10 s request deadline, so that
+# every slow client is cut while it trickles.
+HTTP_FLOOD_S = 25.0
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(300)]
 
@@ -115,6 +122,7 @@ class Matrix:
     peak_threads: int
     account: dict[str, Any]
     seconds: float
+    http: FloodFigures
     figures: dict[str, str] = field(default_factory=dict)
 
     def runs_of(self, device: str, kind: str) -> list[Run]:
@@ -238,10 +246,13 @@ def run_daemon(
         with PeakSampler(daemon) as peaks:
             daemon.wait_for(lambda: _answers(daemon), "/metrics answers", timeout=60)
             # Every SSH case has ended at least once (the flood takes longest), and the
-            # healthy devices have a few samples each.
-            daemon.wait_for(
-                lambda: _ssh_cases_done(daemon), "every SSH case has ended", timeout=150
-            )
+            # healthy devices have a few samples each; meanwhile /metrics is flooded and
+            # held by slow clients (at least one request deadline long).
+            with HttpFlood(port) as http_flood:
+                daemon.wait_for(
+                    lambda: _ssh_cases_done(daemon), "every SSH case has ended", timeout=150
+                )
+                time.sleep(max(0.0, HTTP_FLOOD_S - (time.monotonic() - started)))
             time.sleep(3 * HEALTH_INTERVAL)
             metrics_text = daemon.metrics_text()
             account = daemon.stop(timeout=120)
@@ -263,6 +274,7 @@ def run_daemon(
         peak_threads=peaks.threads,
         account=account,
         seconds=seconds,
+        http=http_flood.figures,
     )
 
 
@@ -381,6 +393,24 @@ def test_rss_and_threads_stay_bounded(matrix: Matrix) -> None:
     )
     assert 0 < matrix.peak_rss_mb < RSS_BOUND_MB
     assert 0 < matrix.peak_threads < THREADS_BOUND
+
+
+# -- hostile clients of /metrics ---------------------------------------------------------------
+def test_an_http_flood_and_slow_clients_leave_polling_and_scrapers_alone(matrix: Matrix) -> None:
+    """300 slow clients and back-to-back scrapes from two addresses, during the whole run: the
+    healthy devices' schedule and the thread bound hold (asserted above), every slow client is
+    cut, and a scraper on its own address is answered every time."""
+    http = matrix.http
+    assert http.slow_cut == http.slow_clients == 300, http
+    assert http.flood_requests > 0, http
+    assert http.scrapes >= 10 and http.scrapes_answered == http.scrapes, http
+    _figure(
+        matrix,
+        "/metrics: 300 slow clients and a scrape flood",
+        f"polling on schedule; every slow client cut; {http.flood_answered} of "
+        f"{http.flood_requests} flood requests answered; a scraper on its own address answered "
+        f"{http.scrapes_answered} of {http.scrapes}, slowest {http.slowest_scrape_s:.1f} s",
+    )
 
 
 # -- the hostile SNMP agents -------------------------------------------------------------------

@@ -102,7 +102,10 @@ class MisbehavingCli:
                 elif line == "quit":
                     process.exit(0)
                     return
-                out.write("<fake>")
+                # An empty line (netmiko probing for the prompt) gets a fresh line first, as
+                # a real CLI's Enter does: two probes read together must give two prompt
+                # lines, not "<fake><fake>" (which netmiko would take for the prompt).
+                out.write("<fake>" if line else "\r\n<fake>")
         except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, ConnectionError):
             return
 
