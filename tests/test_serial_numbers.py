@@ -136,3 +136,19 @@ def test_a_serial_from_another_source_is_not_a_replaced_box(tmp_path: Path) -> N
         "previous_serial": "SN-AAAA-CHASSIS",
     }
     assert len(_events(url)) == 4
+
+
+def test_the_serial_source_survives_the_write_queue_spool(tmp_path: Path) -> None:
+    """A sample spooled to disk (the daemon's write-behind queue) keeps its serial's source; an
+    entry spooled before sources were kept decodes without one (compared with any source)."""
+    import json
+
+    from agent.recorder import HealthCodec
+
+    recorder = Recorder(open_store(_store(tmp_path)))
+    item = recorder.prepare(_snapshot("210235A0AAAA", "cli"), datetime.now(UTC))
+    assert (item.serial, item.serial_source) == ("210235A0AAAA", "cli")
+    encoded = json.loads(json.dumps(HealthCodec().encode(item)))
+    assert HealthCodec().decode(encoded) == item
+    encoded.pop("serial_source")
+    assert HealthCodec().decode(encoded).serial_source is None
