@@ -155,3 +155,19 @@ def test_an_empty_slot_reads_absent_and_a_dead_supply_failed() -> None:
     assert driver.component_state("psus", {"online": "Present", "status": "Sleep"}) == "unknown"
     assert driver.component_state("psus", {"online": "Present", "status": "故障"}) == "failed"
     assert driver.component_state("psus", {"online": "Present", "status": "??"}) == "unknown"
+
+
+def test_comware7_power_with_a_fan_direction_column() -> None:
+    """Newer Comware 7 boxes print a FanDirection column after Power(W); the rows still parse
+    (and an empty slot keeps its State word)."""
+    text = (
+        "Slot 1:\n"
+        "PowerID State    Mode   Current(A)  Voltage(V)  Power(W)  FanDirection\n"
+        "1       Normal   AC     2.10        12.00       25.20     Back-to-front\n"
+        "2       Absent   --     --          --          --        --\n"
+    )
+    rows = parse("h3c", "power", text, family="Comware7")
+    assert [(r["slot"], r["psu"], r["status"], r["power_w"], r["fan_direction"]) for r in rows] == [
+        ("1", "1", "Normal", "25.20", "Back-to-front"),
+        ("1", "2", "Absent", "--", "--"),
+    ]
