@@ -102,6 +102,8 @@ class HealthWrite:
     # The chassis serial, set when this process sees it first or sees it change: the write
     # compares it with the store's and records "device-serial" or "device-replaced".
     serial: str | None = None
+    # Which source gave it ("snmp" / "cli"; None from a writer older than this field).
+    serial_source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         reading = asdict(self.reading)
@@ -120,6 +122,7 @@ class HealthWrite:
             "reading": reading,
             "mismatch": None if self.mismatch is None else list(self.mismatch),
             "serial": self.serial,
+            "serial_source": self.serial_source,
         }
 
     @classmethod
@@ -141,6 +144,7 @@ class HealthWrite:
             reading=repo.HealthReading(**reading),
             mismatch=None if mismatch is None else (mismatch[0], mismatch[1]),
             serial=data.get("serial"),
+            serial_source=data.get("serial_source"),
         )
 
 
@@ -223,42 +227,61 @@ def write_health_batch(session: Session, items: Sequence[HealthWrite]) -> None:
                 details=details,
             )
         if item.serial:
-            _check_serial(session, item.device, item.serial)
+            _check_serial(session, item.device, item.serial, item.serial_source)
 
 
-def _check_serial(session: Session, device: str, serial: str) -> None:
-    known = _stored_serial(session, device)
-    if known is None:
-        repo.add_event(
-            session,
-            "device-serial",
-            "info",
-            f"{device}: serial number {serial}",
-            device=device,
-            details={"serial": serial},
-        )
-    elif known != serial:
+def _check_serial(session: Session, device: str, serial: str, source: str | None) -> None:
+    """Record a serial seen for the first time, or a replaced box.
+
+    A serial is compared only with the last one the same source gave: SNMP's chassis
+    entPhysicalSerialNum and Comware's `display device manuinfo` are not known to print the
+    same string for one box (docs/sources/snmp-h3c-huawei.md [comware-serial-sources]), so
+    SNMP going silent and the CLI standing in (or back) is not a replacement. The first serial
+    of a new source is recorded as a plain ``device-serial`` event naming its source."""
+    history = _stored_serials(session, device)
+    details: dict[str, Any] = {"serial": serial}
+    if source:
+        details["source"] = source
+    same = next((known for known in history if _comparable(known, source)), None)
+    if same is not None and same["serial"] == serial:
+        return
+    if same is not None:
         repo.add_event(
             session,
             "device-replaced",
             "warning",
-            f"{device}: serial number changed from {known} to {serial}: the box was replaced",
+            f"{device}: serial number changed from {same['serial']} to {serial}: "
+            "the box was replaced",
             device=device,
-            details={"serial": serial, "previous_serial": known},
+            details={**details, "previous_serial": same["serial"]},
         )
+        return
+    where = f" (from {source})" if source else ""
+    repo.add_event(
+        session,
+        "device-serial",
+        "info",
+        f"{device}: serial number {serial}{where}",
+        device=device,
+        details=details,
+    )
 
 
-def _stored_serial(session: Session, device: str) -> str | None:
-    """The serial the store last knew for ``device``, from its serial events."""
+def _comparable(known: dict[str, Any], source: str | None) -> bool:
+    """A stored serial is compared with a new one from the same source; one stored without a
+    source (before sources were kept) or a new one without a source compares with any."""
+    return not known.get("source") or not source or known["source"] == source
+
+
+def _stored_serials(session: Session, device: str) -> list[dict[str, Any]]:
+    """The serial events' details the store knows for ``device``, newest first."""
     row = repo.get_device(session, device)
-    details = session.scalar(
+    rows = session.scalars(
         select(Event.details)
         .where(Event.device_id == row.id, Event.kind.in_(("device-serial", "device-replaced")))
         .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(1)
     )
-    serial = (details or {}).get("serial")
-    return str(serial) if serial else None
+    return [dict(details) for details in rows if details and details.get("serial")]
 
 
 class Recorder:
@@ -269,7 +292,7 @@ class Recorder:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._reported_mismatch: dict[str, str] = {}
-        self._serials: dict[str, str] = {}
+        self._serials: dict[str, tuple[str, str | None]] = {}
 
     def prepare(self, snapshot: HealthSnapshot, started_at: datetime) -> HealthWrite:
         status, error = run_status(snapshot)
@@ -286,8 +309,9 @@ class Recorder:
             )
             self._reported_mismatch[snapshot.device] = mismatch
         serial = snapshot.identity.serial_number
-        if serial and self._serials.get(snapshot.device) != serial:
-            self._serials[snapshot.device] = serial
+        source = snapshot.identity.serial_source
+        if serial and self._serials.get(snapshot.device) != (serial, source):
+            self._serials[snapshot.device] = (serial, source)
         else:
             serial = None
         return HealthWrite(
@@ -299,6 +323,7 @@ class Recorder:
             reading=health_reading(snapshot),
             mismatch=event,
             serial=serial,
+            serial_source=source if serial else None,
         )
 
     def save_health(self, snapshot: HealthSnapshot, started_at: datetime) -> None:

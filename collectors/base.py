@@ -30,6 +30,11 @@ class Identity:
     software_version: str | None = None
     mismatch: str | None = None  # why the box does not look like its inventory entry
     serial_number: str | None = None  # the chassis serial: a new one means the box was replaced
+    # Where serial_number came from: "snmp" (entPhysicalSerialNum) or "cli" (display device
+    # manuinfo). Public evidence does not say the two print the same string for one box
+    # (docs/sources/snmp-h3c-huawei.md [comware-serial-sources]), so serials are compared only
+    # within one source.
+    serial_source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -194,5 +194,9 @@ def fill_from_environment(
 
 
 def _component(name: str, entry: dict[str, Any]) -> Component:
-    """A NAPALM fan or power entry (``status`` True when working) as a snapshot component."""
-    return Component(name, "ok" if entry.get("status") else "failed", str(entry.get("status")))
+    """A NAPALM fan or power entry as a snapshot component: our drivers add ``state`` (ok /
+    failed / absent / unknown, so an empty slot is not a failure) and ``raw`` (the word the
+    box printed); a plain NAPALM entry has only ``status`` (True when working)."""
+    state = entry.get("state") or ("ok" if entry.get("status") else "failed")
+    raw = entry.get("raw") or str(entry.get("status"))
+    return Component(name, state, str(raw)[:32])  # type: ignore[arg-type]

@@ -173,6 +173,9 @@ class HealthCollector:
                 mismatch=identity.mismatch or known.mismatch,
                 # SNMP's chassis row wins; the CLI's serial stands in only where it is absent.
                 serial_number=identity.serial_number or known.serial_number,
+                serial_source=identity.serial_source
+                if identity.serial_number
+                else ("cli" if known.serial_number else None),
             )
             if snapshot.uptime_seconds is not None:
                 self._facts[device.name] = dataclasses.replace(

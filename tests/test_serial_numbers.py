@@ -41,6 +41,7 @@ def test_switch_serials_are_read_from_the_chassis_row(
     assert len(recorded) == 1 and recorded[0].tag == TAG_OCTET_STRING
     snapshot = asyncio.run(HealthCollector(use_cli=False).collect(device))
     assert snapshot.identity.serial_number == recorded[0].value.decode()  # type: ignore[union-attr]
+    assert snapshot.identity.serial_source == "snmp"
 
 
 def test_appliances_without_a_serial_rule_have_none() -> None:
@@ -56,12 +57,14 @@ def _store(path: Path) -> str:
     return url
 
 
-def _snapshot(serial: str | None) -> HealthSnapshot:
+def _snapshot(serial: str | None, source: str | None = None) -> HealthSnapshot:
     return HealthSnapshot(
         device="h3c-s5500-01",
         collected_at=datetime.now(UTC),
         reachable=True,
-        identity=Identity(sys_object_id="1.3.6.1.4.1.25506.1.1", serial_number=serial),
+        identity=Identity(
+            sys_object_id="1.3.6.1.4.1.25506.1.1", serial_number=serial, serial_source=source
+        ),
     )
 
 
@@ -98,3 +101,54 @@ def test_a_new_serial_on_the_same_device_is_a_replacement_event(tmp_path: Path) 
     assert len(_events(url)) == 2
     restarted.save_health(_snapshot("210235A0CCCC"), now)
     assert _events(url)[-1][2] == {"serial": "210235A0CCCC", "previous_serial": "210235A0BBBB"}
+
+
+def test_a_serial_from_another_source_is_not_a_replaced_box(tmp_path: Path) -> None:
+    """Issue 11: whether Comware's entPhysicalSerialNum and `display device manuinfo` print the
+    same string is unverified (docs/sources/snmp-h3c-huawei.md [comware-serial-sources]). SNMP
+    going silent and the CLI standing in with a differently written serial is not a replaced
+    box; a new serial from the same source still is, also after a restart."""
+    url = _store(tmp_path)
+    recorder = Recorder(open_store(url))
+    now = datetime.now(UTC)
+    recorder.save_health(_snapshot("210235A0AAAA", "snmp"), now)
+    recorder.save_health(_snapshot("SN-AAAA-CHASSIS", "cli"), now)  # only the source changed
+    recorder.save_health(_snapshot("210235A0AAAA", "snmp"), now)  # and back
+    recorder.save_health(_snapshot("SN-AAAA-CHASSIS", "cli"), now)
+    assert _events(url) == [
+        ("device-serial", "info", {"serial": "210235A0AAAA", "source": "snmp"}),
+        ("device-serial", "info", {"serial": "SN-AAAA-CHASSIS", "source": "cli"}),
+    ]
+
+    restarted = Recorder(open_store(url))
+    restarted.save_health(_snapshot("210235A0AAAA", "snmp"), now)
+    assert len(_events(url)) == 2
+    restarted.save_health(_snapshot("210235A0BBBB", "snmp"), now)  # a new box, seen by SNMP
+    assert _events(url)[-1] == (
+        "device-replaced",
+        "warning",
+        {"serial": "210235A0BBBB", "source": "snmp", "previous_serial": "210235A0AAAA"},
+    )
+    restarted.save_health(_snapshot("SN-BBBB-CHASSIS", "cli"), now)  # and by the CLI
+    assert _events(url)[-1][2] == {
+        "serial": "SN-BBBB-CHASSIS",
+        "source": "cli",
+        "previous_serial": "SN-AAAA-CHASSIS",
+    }
+    assert len(_events(url)) == 4
+
+
+def test_the_serial_source_survives_the_write_queue_spool(tmp_path: Path) -> None:
+    """A sample spooled to disk (the daemon's write-behind queue) keeps its serial's source; an
+    entry spooled before sources were kept decodes without one (compared with any source)."""
+    import json
+
+    from agent.recorder import HealthCodec
+
+    recorder = Recorder(open_store(_store(tmp_path)))
+    item = recorder.prepare(_snapshot("210235A0AAAA", "cli"), datetime.now(UTC))
+    assert (item.serial, item.serial_source) == ("210235A0AAAA", "cli")
+    encoded = json.loads(json.dumps(HealthCodec().encode(item)))
+    assert HealthCodec().decode(encoded) == item
+    encoded.pop("serial_source")
+    assert HealthCodec().decode(encoded).serial_source is None

@@ -29,6 +29,7 @@ __all__ = [
     "ParseError",
     "clean_output",
     "component_ok",
+    "component_state",
     "duration_seconds",
     "iso_date",
     "number",
@@ -264,7 +265,8 @@ def iso_date(value: str | None) -> str | None:
         return None
 
 
-# State words seen in the profiles and lab data (and their Chinese-mode forms, unverified).
+# State words seen in the profiles and lab data (and their Chinese-mode forms, unverified), used
+# where a vendor's cli.toml has no [states] table for the component (or does not list the word).
 OK_WORDS = frozenset(
     {"normal", "ok", "good", "supply", "present", "online", "up", "正常", "良好", "在位"}
 )
@@ -278,20 +280,30 @@ FAILED_WORDS = frozenset(
         "error",
         "notsupply",
         "down",
-        "absent",
         "故障",
         "异常",
         "错误",
-        "不在位",
     }
 )
+# An empty slot is not a failure (issue 11): it reads as absent, like ENTITY-STATE-MIB's and
+# LibreNMS' separate "not present" state, and is never counted as a failed part.
+ABSENT_WORDS = frozenset({"absent", "not-install", "notinstalled", "notpresent", "不在位"})
+
+
+def component_state(word: str | None) -> str | None:
+    """``ok``, ``failed`` or ``absent`` for a printed state word; None if the word is unknown."""
+    text = (word or "").strip().lower()
+    if text in OK_WORDS:
+        return "ok"
+    if text in FAILED_WORDS:
+        return "failed"
+    if text in ABSENT_WORDS:
+        return "absent"
+    return None
 
 
 def component_ok(state: str | None) -> bool | None:
-    """True for a working fan / supply, False for a failed one, None if the word is unknown."""
-    word = (state or "").strip().lower()
-    if word in OK_WORDS:
-        return True
-    if word in FAILED_WORDS:
-        return False
-    return None
+    """True for a working fan / supply, False for a failed or absent one, None if the word is
+    unknown."""
+    found = component_state(state)
+    return None if found is None else found == "ok"

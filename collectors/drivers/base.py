@@ -23,7 +23,7 @@ from collectors.cli import CliError, cli_profile, open_cli
 from collectors.cli.bounds import OutputTooLarge
 from collectors.cli.parse import (
     clean_output,
-    component_ok,
+    component_state,
     duration_seconds,
     iso_date,
     number,
@@ -285,18 +285,47 @@ class NetmonCliDriver(NetworkDriver):
         )
         return f"{where} {word} {value}".strip()
 
-    def environment_fans(self) -> dict[str, dict[str, bool]]:
-        fans: dict[str, dict[str, bool]] = {}
+    def component_state(self, kind: str, row: dict[str, str]) -> str:
+        """Our state of a fan (``kind`` "fans") or power supply ("psus") row: the vendor's words
+        from ``[states.<kind>]`` of its cli.toml, then the shared words. An absent word in the
+        presence column (``online``: Huawei prints ``Absent`` there and ``-`` as the state of
+        an empty slot) makes the part absent, never failed."""
+        table = (self.profile.raw.get("states") or {}).get(kind) or {}
+        words = {
+            str(word).lower(): state
+            for state in ("ok", "failed", "absent", "unknown")
+            for word in table.get(state, ())
+        }
+
+        def state_of(word: str | None) -> str | None:
+            text = (word or "").strip().lower()
+            return words.get(text) or component_state(text)
+
+        if state_of(row.get("online")) == "absent":
+            return "absent"
+        return state_of(row.get("status")) or "unknown"
+
+    def environment_fans(self) -> dict[str, dict[str, Any]]:
+        fans: dict[str, dict[str, Any]] = {}
         for row in self.rows("fans"):
-            fans[self._name(row, "fan", "Fan")] = {"status": bool(component_ok(row["status"]))}
+            state = self.component_state("fans", row)
+            # NAPALM's shape (status: working or not) plus our state and the printed word.
+            fans[self._name(row, "fan", "Fan")] = {
+                "status": state == "ok",
+                "state": state,
+                "raw": row.get("status", ""),
+            }
         return fans
 
     def environment_power(self) -> dict[str, dict[str, Any]]:
         power: dict[str, dict[str, Any]] = {}
         for row in self.rows("power"):
             watts = number(row.get("power_w"))
+            state = self.component_state("psus", row)
             power[self._name(row, "psu", "Power")] = {
-                "status": bool(component_ok(row["status"])),
+                "status": state == "ok",
+                "state": state,
+                "raw": row.get("status", ""),
                 "capacity": -1.0,  # none of the fleet prints a rated capacity
                 "output": watts if watts is not None else -1.0,
             }

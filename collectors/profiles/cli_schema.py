@@ -174,6 +174,35 @@ class ComponentNames(_Strict):
     psus: list[ComponentName] = Field(default_factory=list)
 
 
+class StateWords(_Sourced):
+    """The words a box prints for one component kind, per state of ours (compared without
+    case). A word in no list falls back to the shared words of ``collectors/cli/parse.py``."""
+
+    ok: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    failed: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    absent: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    unknown: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_state_per_word(self) -> StateWords:
+        seen: dict[str, str] = {}
+        for state in ("ok", "failed", "absent", "unknown"):
+            for word in getattr(self, state):
+                other = seen.setdefault(word.lower(), state)
+                if other != state:
+                    raise ValueError(f"{word!r} is listed as both {other} and {state}")
+        return self
+
+
+class ComponentStates(_Strict):
+    """Per component kind, the vendor's state words mapped onto ok / failed / absent / unknown
+    (``collectors/drivers/base.py``): an absent word in the presence column (Huawei's
+    ``Online``) wins over the state column, which an empty slot prints as ``-``."""
+
+    fans: StateWords | None = None
+    psus: StateWords | None = None
+
+
 class SerialRule(_Sourced):
     """Which part's serial is the box's own (``collectors/cli/serial.py``): ``command`` names a
     ``[commands]`` entry whose template gives PART / NUMBER / SERIAL rows (and CHASSIS on
@@ -191,6 +220,7 @@ class CliProfileFile(_Strict):
     config: Config | None = None
     signatures: Signatures | None = None
     components: ComponentNames | None = None
+    states: ComponentStates | None = None
     serial: SerialRule | None = None
 
     @model_validator(mode="after")

@@ -251,7 +251,9 @@ class SnmpHealthReader:
         rows = _rows(table, plan.serial.column, plan.serial.where)
         serial = next((_text(rows[i]).strip() for i in sorted(rows) if _text(rows[i]).strip()), "")
         if serial:
-            snapshot.identity = replace(snapshot.identity, serial_number=serial)
+            snapshot.identity = replace(
+                snapshot.identity, serial_number=serial, serial_source="snmp"
+            )
 
     def _interfaces(self, snapshot: HealthSnapshot, table: Table, now: float) -> None:
         oper = table.get(IF_OPER_STATUS, {})

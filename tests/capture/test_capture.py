@@ -104,6 +104,8 @@ def _assert_same_snapshot(original: HealthSnapshot, replayed: HealthSnapshot) ->
     assert replayed.identity.sys_object_id == original.identity.sys_object_id
     assert replayed.identity.sys_descr == original.identity.sys_descr
     assert replayed.identity.detected_model == original.identity.detected_model
+    # The chassis serial too: a replayed capture is the same box, not a replaced one.
+    assert replayed.identity.serial_number == original.identity.serial_number
     # The lab moves CPU, sessions and temperatures a little with time: same within that wobble.
     assert replayed.cpu_ratio == pytest.approx(original.cpu_ratio, abs=0.1)
     assert replayed.memory_ratio == pytest.approx(original.memory_ratio, abs=0.1)
@@ -121,7 +123,7 @@ def _assert_same_snapshot(original: HealthSnapshot, replayed: HealthSnapshot) ->
 
 
 @pytest.mark.lab
-@pytest.mark.parametrize("model", ["USG-FW-310-T-NF1600", "S5500", "NGFW4000"])
+@pytest.mark.parametrize("model", ["USG-FW-310-T-NF1600", "S5500", "S5700", "NGFW4000"])
 def test_a_capture_replays_as_the_same_snapshot(
     model: str, clean_lab: Lab, lab_devices: list[Device], inventory: Inventory, tmp_path: Path
 ) -> None:

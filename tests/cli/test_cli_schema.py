@@ -91,3 +91,21 @@ def test_limits_come_from_the_profile() -> None:
         config["max_output_chars"],
         config["command_timeout_s"],
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d["states"]["psus"].update(absnt=["Absent"]), "states.psus.absnt: unknown key"),
+        (
+            lambda d: d["states"]["psus"].update(failed=["NotSupply", "absent"]),
+            "states.psus: Value error, 'Absent' is listed as both failed and absent",
+        ),
+    ],
+)
+def test_state_words_are_checked_too(change, named: str) -> None:
+    data = copy.deepcopy(_raw("huawei"))
+    change(data)
+    with pytest.raises(CliProfileError, match=r"collectors/profiles/huawei/cli\.toml: ") as caught:
+        check_cli_profile(data, "collectors/profiles/huawei/cli.toml")
+    assert named in str(caught.value)

@@ -137,3 +137,37 @@ def test_the_reason_reaches_the_snapshot_only_for_values_snmp_missed() -> None:
     assert fill_from_environment(snapshot, environment) == ["cpu"]
     assert snapshot.cpu_ratio == pytest.approx(0.12)
     assert snapshot.unreadable == {"psus": "cli: template did not match"}  # fans: SNMP had them
+
+
+def test_an_empty_slot_reads_absent_and_a_dead_supply_failed() -> None:
+    """Issue 11: `Absent` in the Online column (dashes elsewhere) is an empty slot, not a
+    failed supply; a present supply that does not supply is failed. The words come from the
+    profile's [states.psus] table."""
+    driver = _Replayed()
+    driver.outputs = {"power": HUAWEI_STACK_POWER}
+    power = driver.environment_power()
+    assert [(name, entry["state"], entry["status"]) for name, entry in power.items()] == [
+        ("Slot 0 PWR1", "ok", True),
+        ("Slot 0 PWR2", "absent", False),
+        ("Slot 1 PWR1", "failed", False),
+    ]
+    # A word the profile does not list falls back to the shared words, else unknown.
+    assert driver.component_state("psus", {"online": "Present", "status": "Sleep"}) == "unknown"
+    assert driver.component_state("psus", {"online": "Present", "status": "故障"}) == "failed"
+    assert driver.component_state("psus", {"online": "Present", "status": "??"}) == "unknown"
+
+
+def test_comware7_power_with_a_fan_direction_column() -> None:
+    """Newer Comware 7 boxes print a FanDirection column after Power(W); the rows still parse
+    (and an empty slot keeps its State word)."""
+    text = (
+        "Slot 1:\n"
+        "PowerID State    Mode   Current(A)  Voltage(V)  Power(W)  FanDirection\n"
+        "1       Normal   AC     2.10        12.00       25.20     Back-to-front\n"
+        "2       Absent   --     --          --          --        --\n"
+    )
+    rows = parse("h3c", "power", text, family="Comware7")
+    assert [(r["slot"], r["psu"], r["status"], r["power_w"], r["fan_direction"]) for r in rows] == [
+        ("1", "1", "Normal", "25.20", "Back-to-front"),
+        ("1", "2", "Absent", "--", "--"),
+    ]

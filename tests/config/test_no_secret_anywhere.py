@@ -6,7 +6,8 @@ shape over real SSH on loopback, through the daemon's configuration kind (fetch,
 store, drift state, git export), once as it is and once after a configuration change, and
 then looks for every canary in: the database file itself, the git export's whole history,
 the drift diff, every document kind in every format (docx read by unzipping its XML), the
-/metrics text, and a spool entry of the write queue. None may appear anywhere.
+/metrics text, a spool entry of the write queue, and every log record netmon writes while it
+fetches (at DEBUG, with the extras). None may appear anywhere.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import subprocess
 import zipfile
 from pathlib import Path
@@ -73,6 +75,21 @@ def file_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
+class _Records(logging.Handler):
+    """Every record netmon's side logs, message and extras; the lab's own loggers (which print
+    the configurations on purpose) and the SSH server library it runs on are not netmon."""
+
+    HARNESS = ("agent.lab", "asyncssh")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith(self.HARNESS):
+            self.lines.append(f"{record.name} {record.getMessage()} {record.__dict__!r}")
+
+
 def test_no_planted_secret_reaches_any_document_export_or_metric(
     clean_lab: Lab, lab_devices: list[Device], tmp_path: Path
 ) -> None:
@@ -96,6 +113,11 @@ def test_no_planted_secret_reaches_any_document_export_or_metric(
         git_dir=git_dir,
     )
     spooled: list[str] = []
+    records = _Records()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(records)
+    root.setLevel(logging.DEBUG)
     try:
         with store.session() as session:
             sync_devices(session, devices)
@@ -126,7 +148,9 @@ def test_no_planted_secret_reaches_any_document_export_or_metric(
             ).stdout,
             "/metrics": generate_latest(build_registry(state)).decode(),
             "spool": "\n".join(spooled),
+            "logs": "\n".join(records.lines),
         }
+        assert records.lines, "nothing was logged (the log check could not fail)"
         assert texts["git export"].count("\ndiff --git") >= len(shapes)
         for device, _ in shapes:
             texts[f"diff of {device.name}"] = drift.diff(store, device.name)
@@ -154,6 +178,8 @@ def test_no_planted_secret_reaches_any_document_export_or_metric(
         # The documents do speak of the configurations (else they could hide nothing).
         assert any(device.name in texts["monthly zh html: monthly.zh.html"] for device, _ in shapes)
     finally:
+        root.removeHandler(records)
+        root.setLevel(level)
         store.close()
 
     leaks = [

@@ -70,6 +70,7 @@ def _poll(case: str) -> HealthSnapshot:
 
 def _observed(snapshot: HealthSnapshot) -> dict[str, Any]:
     return {
+        "serial_number": snapshot.identity.serial_number,
         "cpu_ratio": None if snapshot.cpu_ratio is None else round(snapshot.cpu_ratio, 6),
         "memory_ratio": None if snapshot.memory_ratio is None else round(snapshot.memory_ratio, 6),
         "temperatures": [[s.name, s.celsius] for s in snapshot.temperatures],

@@ -99,6 +99,7 @@ def test_without_an_snmp_serial_the_cli_serial_reaches_the_store(
     collector = HealthCollector()
     snapshot = asyncio.run(collector.collect(device))
     assert snapshot.identity.serial_number == expected
+    assert snapshot.identity.serial_source == "cli"
     assert snapshot.identity.software_version  # the same facts session read the version
 
     url = _store(tmp_path, inventory)
@@ -106,7 +107,8 @@ def test_without_an_snmp_serial_the_cli_serial_reaches_the_store(
     with open_store(url).session() as session:
         events = session.scalars(select(Event).where(Event.kind == "device-serial")).all()
         assert [(e.kind, dict(e.details)) for e in events] == [
-            ("device-serial", {"serial": expected})
+            # The source is kept: serials are compared only within one source (issue 11).
+            ("device-serial", {"serial": expected, "source": "cli"})
         ]
 
     # Later polls keep the serial from the facts read, without another SSH session.
