@@ -165,6 +165,14 @@ def daily_rows(url: str) -> dict[str, list[dict[str, object]]]:
 
 def downgrade(url: str, revision: str) -> None:
     engine = sa.create_engine(url)
+    if engine.dialect.name == "postgresql":
+        # A session far east of UTC (UTC+14): timestamptz comes back as the next day there at
+        # 10:00 UTC, so the downgrade must take the UTC date of its first hour, not the local one.
+        @sa.event.listens_for(engine, "connect")
+        def far_east(connection: object, _record: object) -> None:
+            with connection.cursor() as cursor:  # type: ignore[attr-defined]
+                cursor.execute("SET TIME ZONE 'Pacific/Kiritimati'")
+
     try:
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), revision)

@@ -169,6 +169,8 @@ def downgrade() -> None:
         return
     if isinstance(first, str):  # SQLite: naive UTC text
         first = dt.datetime.fromisoformat(first)
+    # PostgreSQL hands timestamptz back in the session's time zone: its date is not the UTC day.
+    first = first.replace(tzinfo=dt.UTC) if first.tzinfo is None else first.astimezone(dt.UTC)
     # From the UTC day of the first hour left: exact when the hours reach back to the first
     # poll (as before 0010); after interface_hourly_days pruned them, that first day loses
     # the hours before them, and older per-port days stay in UTC+8.
