@@ -6,14 +6,17 @@ unchanged. Each case runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from store_support import FLEET
 
+from agent.commands.run import store_retention
 from agent.reports.data import load_report_data
 from agent.reports.period import CHINA_STANDARD_TIME, Period, range_period
+from agent.settings import load_settings
 from agent.store import Store, open_store
 from agent.store import repository as repo
 from agent.store.models import (
@@ -146,6 +149,25 @@ def test_interface_hours_are_kept_for_their_own_window(history: Store) -> None:
     assert 0 < left < hours
     with pytest.raises(ValueError, match="interface_hourly_days"), history.session() as s:
         enforce_retention(s, FIRST, 14, 731, interface_hourly_days=0)
+
+
+def count(store: Store, model: type) -> int:
+    with store.session() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def test_the_daemon_applies_netmon_toml_hourly_window(history: Store, tmp_path: Path) -> None:
+    """``netmon run``'s hourly pass takes ``interface_hourly_days`` from netmon.toml (the
+    history is from March 2026; the clock is the real one, so the windows are far apart)."""
+    path = tmp_path / "netmon.toml"
+    path.write_text("[retention]\nrollup_days = 100000\ninterface_hourly_days = 100000\n")
+    store_retention(history, load_settings(path))()
+    hours = count(history, InterfaceHourly)
+    assert hours > 0
+    path.write_text("[retention]\nrollup_days = 100000\ninterface_hourly_days = 1\n")
+    store_retention(history, load_settings(path))()
+    assert count(history, InterfaceHourly) == 0
+    assert count(history, HealthHourly) > 0 and count(history, InterfaceDaily) > 0
 
 
 def daily_rows(url: str) -> dict[str, list[dict[str, object]]]:
