@@ -144,6 +144,9 @@ class RetentionTable(_Table):
     # for the contract period (March to December) and a year after it.
     raw_days: float = Field(14, gt=0)
     rollup_days: float = Field(731, gt=0)
+    # Per-port hourly roll-ups (the largest table): documents read whole days from the daily
+    # rows, so hours are only needed for recent partial days (agent/store/rollup.py).
+    interface_hourly_days: float = Field(62, gt=0)
 
     @model_validator(mode="after")
     def _rollups_outlive_raw_polls(self) -> RetentionTable:
@@ -303,6 +306,7 @@ class Settings:
     licence_warning_days: int = 30
     raw_retention_days: float = 14
     rollup_retention_days: float = 731
+    interface_hourly_retention_days: float = 62
     kinds: KindSwitches = field(default_factory=KindSwitches)
     shard: ShardSettings = field(default_factory=ShardSettings)
 
@@ -421,6 +425,7 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         licence_warning_days=parsed.licences.warning_days,
         raw_retention_days=parsed.retention.raw_days,
         rollup_retention_days=parsed.retention.rollup_days,
+        interface_hourly_retention_days=parsed.retention.interface_hourly_days,
         kinds=KindSwitches(
             frozenset(parsed.collectors.off),
             {k: frozenset(v) for k, v in parsed.collectors.vendors.items()},

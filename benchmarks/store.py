@@ -47,7 +47,11 @@ from agent.reports.period import month_period, range_period, report_timezone  # 
 from agent.store import open_store  # noqa: E402
 from agent.store import repository as repo  # noqa: E402
 from agent.store.models import CollectionRun  # noqa: E402
-from agent.store.rollup import enforce_retention  # noqa: E402
+from agent.store.rollup import (  # noqa: E402
+    DEFAULT_INTERFACE_HOURLY_DAYS,
+    DEFAULT_RAW_DAYS,
+    enforce_retention,
+)
 from agent.store.schema import upgrade  # noqa: E402
 
 TZ = report_timezone("Asia/Shanghai")
@@ -192,10 +196,13 @@ GROWING_TABLES = (
         f"{family}_{bucket}"
         for family in ("health", "temperature", "interface")
         for bucket in ("hourly", "daily")
+        if (family, bucket) != ("interface", "hourly")
     ],
     "component_episodes",
     "outages",
 )
+# Per-port hours are kept [retention] interface_hourly_days (migration 0010), not a year.
+PORT_HOURS_TABLE = "interface_hourly"
 
 
 def compact(url: str) -> None:
@@ -380,13 +387,22 @@ def main() -> None:
             print(f"    {name:<54} {bytes_ / 2**20:9.2f} MiB {per_poll}")
         raw = sum(tables.get(name, 0) for name in RAW_TABLES)
         rest = sum(tables.get(name, 0) for name in GROWING_TABLES)
-        fixed = sum(tables.values()) - raw - rest
-        raw_days = min(args.days, 14)
-        year = raw / raw_days * 14 + rest / args.days * 365 + fixed
+        port_hours = tables.get(PORT_HOURS_TABLE, 0)
+        fixed = sum(tables.values()) - raw - rest - port_hours
+        raw_days = min(args.days, DEFAULT_RAW_DAYS)
+        port_days = min(args.days, DEFAULT_INTERFACE_HOURLY_DAYS)
+        year = (
+            raw / raw_days * DEFAULT_RAW_DAYS
+            + port_hours / port_days * DEFAULT_INTERFACE_HOURLY_DAYS
+            + rest / args.days * 365
+            + fixed
+        )
         print(
-            f"projected for a year (raw: 14 days kept, the rest grows with days): "
+            f"projected for a year (raw: {DEFAULT_RAW_DAYS} days kept, per-port hours "
+            f"{DEFAULT_INTERFACE_HOURLY_DAYS} days, the rest grows with days): "
             f"{year / 2**30:.2f} GiB (raw {raw / raw_days / 2**20:.1f} MiB/day, "
-            f"roll-ups and episodes {rest / args.days / 2**20:.2f} MiB/day, the rest "
+            f"per-port hours {port_hours / port_days / 2**20:.2f} MiB/day, "
+            f"other roll-ups and episodes {rest / args.days / 2**20:.2f} MiB/day, the rest "
             f"{fixed / 2**20:.1f} MiB; daily rows make spans under a day overstate it)"
         )
         start = dt.datetime.fromisoformat(args.start).replace(tzinfo=TZ)

@@ -158,7 +158,11 @@ def store_retention(store: Store, settings: Settings) -> Callable[[], None]:
     def apply() -> None:
         with store.session() as session:
             enforce_retention(
-                session, utcnow(), settings.raw_retention_days, settings.rollup_retention_days
+                session,
+                utcnow(),
+                settings.raw_retention_days,
+                settings.rollup_retention_days,
+                settings.interface_hourly_retention_days,
             )
 
     return apply

@@ -51,6 +51,7 @@ from agent.store.models import (
     Device,
     Event,
     HealthHourly,
+    InterfaceDaily,
     InterfaceHourly,
     Licence,
     SignatureVersion,
@@ -58,6 +59,7 @@ from agent.store.models import (
     UTCDateTime,
 )
 from agent.store.models import InterfaceState as InterfaceStateRow
+from agent.store.rollup import day_start, whole_days
 
 # Libraries that are software (system image, detection engine) rather than signature data.
 SOFTWARE_LIBRARIES = frozenset({"software", "firmware", "system", "os", "engine"})
@@ -640,10 +642,52 @@ def _components(
     return dict(statuses), faults
 
 
+_PORT_FIGURES = (
+    "samples",
+    "down_samples",
+    "admin_down_samples",
+    "in_errors",
+    "out_errors",
+    "in_discards",
+    "out_discards",
+)
+
+
+def _port_rows(start: dt.datetime, end: dt.datetime) -> Any:
+    """Per-port roll-up rows covering ``[start, end)`` exactly: the whole days from
+    ``interface_daily`` and the partial days at either edge (none when the period is in the
+    daily buckets' time zone) from ``interface_hourly``, which is kept only a short while
+    (``[retention] interface_hourly_days``)."""
+
+    def hourly(since: dt.datetime, until: dt.datetime) -> Any:
+        return select(
+            InterfaceHourly.device_id,
+            InterfaceHourly.if_index,
+            *[getattr(InterfaceHourly, name) for name in _PORT_FIGURES],
+        ).where(InterfaceHourly.hour_start >= since, InterfaceHourly.hour_start < until)
+
+    days = whole_days(start, end)
+    if days is None:
+        return hourly(start, end).subquery()
+    first, after = days
+    parts = [
+        select(
+            InterfaceDaily.device_id,
+            InterfaceDaily.if_index,
+            *[getattr(InterfaceDaily, name) for name in _PORT_FIGURES],
+        ).where(InterfaceDaily.day >= first, InterfaceDaily.day < after)
+    ]
+    if start < day_start(first):
+        parts.append(hourly(start, day_start(first)))
+    if day_start(after) < end:
+        parts.append(hourly(day_start(after), end))
+    return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+
 def _interface_problems(
     session: Session, start: dt.datetime, end: dt.datetime
 ) -> list[InterfaceProblem]:
-    """Interfaces that are problems in ``[start, end)``, summed from the hourly roll-ups.
+    """Interfaces that are problems in ``[start, end)``, summed from the per-port roll-ups.
 
     A port is a problem when its error or discard counters grew, or when it went down
     (operationally down while administratively up) and it matters: an uplink of the inventory
@@ -651,21 +695,21 @@ def _interface_problems(
     down for part of the period. A port shut by the operator (admin-down) never counts as down,
     and an undescribed, non-uplink port that went down is not a fault: unused ports are only
     counted (``_unused_ports``)."""
-    errors = func.sum(InterfaceHourly.in_errors + InterfaceHourly.out_errors)
-    discards = func.sum(InterfaceHourly.in_discards + InterfaceHourly.out_discards)
-    down = func.sum(InterfaceHourly.down_samples)
+    rows = _port_rows(start, end)
+    errors = func.sum(rows.c.in_errors + rows.c.out_errors)
+    discards = func.sum(rows.c.in_discards + rows.c.out_discards)
+    down = func.sum(rows.c.down_samples)
     totals = (
         select(
-            InterfaceHourly.device_id,
-            InterfaceHourly.if_index,
-            func.sum(InterfaceHourly.samples).label("samples"),
+            rows.c.device_id,
+            rows.c.if_index,
+            func.sum(rows.c.samples).label("samples"),
             down.label("down"),
-            func.sum(InterfaceHourly.admin_down_samples).label("admin_down"),
+            func.sum(rows.c.admin_down_samples).label("admin_down"),
             errors.label("errors"),
             discards.label("discards"),
         )
-        .where(InterfaceHourly.hour_start >= start, InterfaceHourly.hour_start < end)
-        .group_by(InterfaceHourly.device_id, InterfaceHourly.if_index)
+        .group_by(rows.c.device_id, rows.c.if_index)
         .having(or_(down > 0, errors > 0, discards > 0))
         .subquery()
     )
@@ -715,16 +759,12 @@ def _interface_problems(
 def _unused_ports(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Per device, the ports down or shut in every poll of ``[start, end)`` that are not
     uplinks: reported as a count ("unused ports: N"), never as faults."""
+    rows = _port_rows(start, end)
     totals = (
-        select(
-            InterfaceHourly.device_id,
-            InterfaceHourly.if_index,
-        )
-        .where(InterfaceHourly.hour_start >= start, InterfaceHourly.hour_start < end)
-        .group_by(InterfaceHourly.device_id, InterfaceHourly.if_index)
+        select(rows.c.device_id, rows.c.if_index)
+        .group_by(rows.c.device_id, rows.c.if_index)
         .having(
-            func.sum(InterfaceHourly.down_samples + InterfaceHourly.admin_down_samples)
-            >= func.sum(InterfaceHourly.samples)
+            func.sum(rows.c.down_samples + rows.c.admin_down_samples) >= func.sum(rows.c.samples)
         )
         .subquery()
     )

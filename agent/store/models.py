@@ -10,7 +10,8 @@ What each table backs in the contract's documents:
   raw_days``, 14 by default) and then deleted; full-resolution history is Prometheus' job.
 - ``health_hourly`` / ``health_daily``, ``temperature_*``, ``interface_*``: roll-ups written
   as samples arrive and kept for the contract period and a year (``[retention]
-  rollup_days``): the monthly inspection report and the work summary read these.
+  rollup_days``; per-port hours only ``interface_hourly_days``, the documents read whole days
+  from ``interface_daily``): the monthly inspection report and the work summary read these.
 - ``component_episodes`` and ``outages``: fan / PSU / sensor states and unreachable spells as
   changes with a start and an end, not a row per poll; ``interface_states``: each port's
   newest counters, from which the roll-ups' growth is computed.
@@ -360,7 +361,8 @@ class HealthHourly(_HealthFigures, Base):
 class HealthDaily(_HealthFigures, Base):
     __tablename__ = "health_daily"
     __table_args__ = COMPACT
-    day: Mapped[dt.date] = mapped_column(primary_key=True)  # UTC day
+    # The documents' day (UTC+8, agent.store.rollup.DAY_ZONE; UTC days before migration 0010).
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
 
 
 class TemperatureHourly(_TemperatureFigures, Base):

@@ -2,8 +2,8 @@
 
 Every health poll is folded, in the same transaction that stores it, into:
 
-- per device hourly and daily (UTC) figures: polls, answered polls, count/sum/min/max/last of
-  CPU and memory, peak disk (``health_hourly`` / ``health_daily``);
+- per device hourly (UTC hours) and daily (``DAY_ZONE`` days) figures: polls, answered
+  polls, count/sum/min/max/last of CPU and memory, peak disk (``health_hourly`` / ``health_daily``);
 - per temperature sensor hourly and daily count/sum/min/max/last (``temperature_*``);
 - per interface hourly and daily growth of octets, errors and discards, polls, polls down and
   status changes (``interface_*``), computed from the port's previous counters
@@ -15,8 +15,14 @@ Buckets are written with an upsert that adds to what is there, so a batch of pol
 arriving in several batches, and the migration of an old store all give the same rows.
 Polls of one device must arrive in time order (the daemon polls a device one at a time).
 
-``enforce_retention`` deletes raw health polls older than the raw window and roll-ups and
-closed episodes older than the roll-up window; the daemon runs it every hour.
+Days are the documents' days (China Standard Time, UTC+8, the contract's time zone), so a
+report's whole days come from the daily rows alone; per-port hourly rows, the store's largest
+table, are then only needed for a short while (``interface_hourly_days``), which is what keeps
+a contract year of PostgreSQL under 1 GB (README, "Limits of one host").
+
+``enforce_retention`` deletes raw health polls older than the raw window, per-port hourly rows
+older than their window, and other roll-ups and closed episodes older than the roll-up
+window; the daemon runs it every hour.
 """
 
 from __future__ import annotations
@@ -56,6 +62,15 @@ log = logging.getLogger(__name__)
 DEFAULT_RAW_DAYS = 14
 # The contract runs March to December; its roll-ups stay for that year and one more.
 DEFAULT_ROLLUP_DAYS = 731
+# Per-port hourly rows are ~70 % of a year's roll-ups (48-port switches); documents read their
+# whole days from interface_daily, so two months of hours suffice: yesterday's daily report,
+# last month's monthly report, and a period in another time zone than DAY_ZONE (whose edges
+# are partial days) made within that window.
+DEFAULT_INTERFACE_HOURLY_DAYS = 62
+# The day of the daily roll-ups: China Standard Time has no daylight saving, so every day is
+# 24 whole UTC hours and the hourly rows fold into days exactly (migration 0010 re-bucketed
+# the UTC days of older stores).
+DAY_ZONE = dt.timezone(dt.timedelta(hours=8), "CST")
 COUNTERS = ("in_octets", "out_octets", "in_errors", "out_errors", "in_discards", "out_discards")
 
 
@@ -73,7 +88,23 @@ def hour_of(moment: dt.datetime) -> dt.datetime:
 
 
 def day_of(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(dt.UTC).date()
+    """The daily roll-ups' day of a moment: its date in ``DAY_ZONE``."""
+    return moment.astimezone(DAY_ZONE).date()
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """When a daily roll-up's day begins, in UTC."""
+    return dt.datetime.combine(day, dt.time(), DAY_ZONE).astimezone(dt.UTC)
+
+
+def whole_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date] | None:
+    """The daily buckets lying wholly inside ``[start, end)``, as (first, after the last),
+    or None when there is none: the rest of the period is read from hourly rows."""
+    first = day_of(start)
+    if day_start(first) < start:
+        first += dt.timedelta(days=1)
+    after = day_of(end)
+    return (first, after) if first < after else None
 
 
 @dataclass(slots=True)
@@ -554,17 +585,22 @@ def enforce_retention(
     now: dt.datetime,
     raw_days: float = DEFAULT_RAW_DAYS,
     rollup_days: float = DEFAULT_ROLLUP_DAYS,
+    interface_hourly_days: float = DEFAULT_INTERFACE_HOURLY_DAYS,
 ) -> RetentionResult:
-    """Delete raw health polls (and their runs) older than ``raw_days`` and roll-ups, closed
-    episodes and closed outages older than ``rollup_days``. The roll-ups already hold what
-    the raw rows said, so documents for those months give the same numbers."""
-    if raw_days <= 0 or rollup_days < raw_days:
+    """Delete raw health polls (and their runs) older than ``raw_days``, per-port hourly
+    rows older than ``interface_hourly_days`` and other roll-ups, closed episodes and closed
+    outages older than ``rollup_days``. The roll-ups already hold what the raw rows said
+    (and interface_daily what the hours said), so documents for those months give the same
+    numbers."""
+    if raw_days <= 0 or rollup_days < raw_days or interface_hourly_days <= 0:
         raise ValueError(
-            f"retention: raw_days ({raw_days}) must be > 0 and rollup_days ({rollup_days}) "
-            "at least as long"
+            f"retention: raw_days ({raw_days}) and interface_hourly_days "
+            f"({interface_hourly_days}) must be > 0 and rollup_days ({rollup_days}) at "
+            "least raw_days"
         )
     raw_cutoff = now - dt.timedelta(days=raw_days)
     rollup_cutoff = now - dt.timedelta(days=rollup_days)
+    port_hours_cutoff = now - dt.timedelta(days=min(interface_hourly_days, rollup_days))
     old_runs = select(CollectionRun.id).where(
         CollectionRun.kind == "health", CollectionRun.started_at < raw_cutoff
     )
@@ -579,10 +615,14 @@ def enforce_retention(
         )
     ).rowcount
     rollups = 0
-    for model in (HealthHourly, TemperatureHourly, InterfaceHourly):
-        rollups += session.execute(delete(model).where(model.hour_start < rollup_cutoff)).rowcount
+    for model, cutoff in (
+        (HealthHourly, rollup_cutoff),
+        (TemperatureHourly, rollup_cutoff),
+        (InterfaceHourly, port_hours_cutoff),
+    ):
+        rollups += session.execute(delete(model).where(model.hour_start < cutoff)).rowcount
     for daily in (HealthDaily, TemperatureDaily, InterfaceDaily):
-        rollups += session.execute(delete(daily).where(daily.day < rollup_cutoff.date())).rowcount
+        rollups += session.execute(delete(daily).where(daily.day < day_of(rollup_cutoff))).rowcount
     spells = session.execute(
         delete(ComponentEpisode).where(ComponentEpisode.ended_at < rollup_cutoff)
     ).rowcount
@@ -593,6 +633,7 @@ def enforce_retention(
         extra={
             "raw_cutoff": raw_cutoff.isoformat(),
             "rollup_cutoff": rollup_cutoff.isoformat(),
+            "interface_hourly_cutoff": port_hours_cutoff.isoformat(),
             "raw_samples_deleted": samples,
             "runs_deleted": runs,
             "rollup_rows_deleted": rollups,

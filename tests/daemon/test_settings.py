@@ -199,3 +199,14 @@ def test_retention_windows(tmp_path: Path) -> None:
         load_settings(path)
     (error,) = caught.value.errors
     assert error.startswith(f"{path}:") and "rollup_days must be at least raw_days" in error
+
+
+def test_interface_hourly_window(tmp_path: Path) -> None:
+    assert load_settings(None).interface_hourly_retention_days == 62
+    settings = load_settings(write(tmp_path, "[retention]\ninterface_hourly_days = 35\n"))
+    assert settings.interface_hourly_retention_days == 35
+    path = write(tmp_path, "[retention]\ninterface_hourly_days = 0\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:") and "interface_hourly_days" in error
