@@ -3,11 +3,13 @@
 - **Silence**: a spell of unanswered health polls, from the first missed answer to the first
   answer after it (the store's ``outages`` rows, written by ``agent.store.rollup``); still
   open while no answer has come.
-- **Outage**: a silence longer than ``DEVICE_DOWN_AFTER``, the ``for:`` of the shipped
-  ``NetmonDeviceDown`` rule (tests/deploy check the rule file against this constant). Strictly
-  longer: the rule fires only when two evaluations ``for`` apart both saw the device down, and a
-  silence of exactly ``for`` (two missed 30 s polls) is never seen that way. A single missed
-  poll is therefore never an outage and never reduces availability.
+- **Outage**: a silence longer than ``DEVICE_DOWN_AFTER`` (30 s), the ``for:`` of the shipped
+  ``NetmonDeviceDown`` rule (tests/availability check the rule file against this constant).
+  A silence is measured to within the daemon's health retry (``[scheduler] health_retry``,
+  10 s): a device whose poll failed is re-polled that often until it answers, so one missed
+  poll is a silence of one retry (about 10 s), never an outage and never a page, while a box
+  that stays silent is confirmed down 30 s after its first missed answer. Strictly longer:
+  the rule fires only when two evaluations ``for`` apart both saw the device down.
 - **Excluded time**: a maintenance window of the device (``netmon maintenance``) and netmon's
   own downtime (``monitoring_gaps``: the daemon was not running, or the device's polls were
   skipped or late because netmon was overloaded). Excluded time is cut out of a silence before
@@ -41,7 +43,9 @@ from agent.store.models import Outage as SilenceRow
 log = logging.getLogger(__name__)
 
 # The ``for:`` of NetmonDeviceDown in deploy/prometheus/rules/netmon.rules.yml.
-DEVICE_DOWN_AFTER = dt.timedelta(minutes=1)
+# 30 s, not the 1 minute of a rule without retries: the retries make a single missed poll a
+# 10 s silence, so the threshold no longer has to span two 30 s polls (README, "Alerts").
+DEVICE_DOWN_AFTER = dt.timedelta(seconds=30)
 DEVICE_DOWN_RULE = "NetmonDeviceDown"
 
 Span = tuple[dt.datetime, dt.datetime]

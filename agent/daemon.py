@@ -4,8 +4,12 @@ One APScheduler job per device and collector kind, each kind at its own interval
 jitter (first runs spread over the interval), so the fleet is never polled in one burst. Per
 job: no overlapping runs (``max_instances=1``, ``coalesce=True``, plus our own busy guard), a
 timeout, a semaphore per transport (SNMP, SSH), and exponential backoff while a device does
-not answer. Results update the in-memory state (``agent.state``) that ``/metrics`` renders,
-then go to the store in a writer thread so the event loop never blocks on the database.
+not answer, except for health: a device whose health poll failed is re-polled every
+``health_retry`` seconds until it answers (Nagios' retry_interval), so that one missed poll
+ends at the next retry and an outage's start and end are both seen to within that retry (the
+NetmonDeviceDown budget in deploy/prometheus/rules/netmon.rules.yml). Results update the
+in-memory state (``agent.state``) that ``/metrics`` renders, then go to the store in a writer
+thread so the event loop never blocks on the database.
 
 A collector kind is a small registration (``CollectorKind``): the health kind is below; the
 configuration and signature kinds plug in the same way.
@@ -267,6 +271,10 @@ class Schedule:
     job_timeout: float = 120.0
     backoff_max: float = 900.0
     first_run_spread: float | None = None  # default: each kind's interval (capped at 60 s)
+    # Seconds from a failed health poll's start to the next try, until the device answers;
+    # None: health backs off like the other kinds (unit tests, tools). netmon.toml's
+    # [scheduler] health_retry always sets it (agent.settings bounds it below the threshold).
+    health_retry: float | None = None
 
 
 @dataclass(frozen=True)
@@ -351,6 +359,8 @@ class Daemon:
             "ssh": asyncio.Semaphore(schedule.ssh_concurrency),
         }
         self._busy: set[tuple[str, str]] = set()
+        # device -> its next health retry (at most one armed per device, see _after_health).
+        self._retries: dict[str, asyncio.TimerHandle] = {}
         # (kind, device) -> the reason it currently fails for: failures are logged when this
         # changes (and recovery when it ends), not on every attempt.
         self._failing: dict[tuple[str, str], str] = {}
@@ -513,13 +523,15 @@ class Daemon:
         return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
 
     # -- one run ---------------------------------------------------------------------------
-    async def run_job(self, kind_name: str, device_name: str) -> None:
+    async def run_job(self, kind_name: str, device_name: str, *, retry: bool = False) -> None:
         key = (kind_name, device_name)
         device = self.devices.get(device_name)
         if not self._accepting or device is None:
             self.accounting.job_skipped(kind_name, "disabled")
             return
         if key in self._busy:
+            if retry:
+                return  # the run in flight arms the next retry if it fails too
             self.accounting.job_skipped(kind_name, "overlap")
             return
         kind = self.kinds[kind_name]
@@ -527,7 +539,12 @@ class Daemon:
             key,
             Backoff(self.schedule.intervals[kind_name], self.schedule.backoff_max, self.clock),
         )
-        if backoff.should_skip():
+        retrying = kind_name == "health" and self.schedule.health_retry is not None
+        if retrying and not retry and device_name in self._retries:
+            # The device is silent and its retries poll it faster than this job would.
+            self.accounting.job_skipped(kind_name, "backoff")
+            return
+        if not retrying and backoff.should_skip():
             log.debug("skipped: backing off", extra={"device": device_name, "collector": kind_name})
             self.accounting.job_skipped(kind_name, "backoff")
             return
@@ -577,6 +594,7 @@ class Daemon:
         self.accounting.job_ran(kind.kind, duration)
         outcome = kind.outcome(result)
         key = (kind.kind, device.name)
+        retry_in = self._after_health(kind.kind, device.name, outcome, duration)
         if outcome.unreachable:
             backoff.failed()
             reason = outcome.error_reason or "error"
@@ -593,7 +611,7 @@ class Daemon:
                     "collector": kind.kind,
                     "reason": reason,
                     "failures": backoff.failures,
-                    "retry_in_s": round(backoff.delay, 1),
+                    "retry_in_s": round(backoff.delay if retry_in is None else retry_in, 1),
                 },
             )
         else:
@@ -627,6 +645,45 @@ class Daemon:
             return
         if await self._record(kind, device.name, result, started_at) and self._deferred:
             self.retry_deferred()  # the store takes writes again
+
+    # -- health retries --------------------------------------------------------------------
+    def _after_health(
+        self, kind_name: str, device: str, outcome: Outcome, duration: float
+    ) -> float | None:
+        """Arm the next health retry of a device that did not answer (or disarm it once it
+        answers); the delay armed, or None. The retry is timed from this run's start, but at
+        least a second after its end: one try at a time per device, never a pile of them, and
+        the SNMP/SSH semaphores bound how many devices are tried at once."""
+        if kind_name != "health" or self.schedule.health_retry is None:
+            return None
+        pending = self._retries.pop(device, None)
+        if pending is not None:
+            pending.cancel()
+        if not outcome.unreachable or not self._accepting:
+            return None
+        retry = self.schedule.health_retry
+        delay = max(retry - duration, min(retry, 1.0))
+        loop = asyncio.get_running_loop()
+        self._retries[device] = loop.call_later(delay, self._fire_retry, device)
+        return delay
+
+    def _fire_retry(self, device: str) -> None:
+        self._retries.pop(device, None)
+        if not self._accepting or device not in self.devices:
+            return
+        if ("health", device) in self._busy:
+            # The try that armed this one is still finishing (its store write): come back
+            # shortly rather than lose the chain; its end disarms this if the device answered.
+            loop = asyncio.get_running_loop()
+            self._retries[device] = loop.call_later(
+                min(self.schedule.health_retry or 1.0, 1.0), self._fire_retry, device
+            )
+            return
+        self.accounting.job_scheduled("health")
+        task = asyncio.get_running_loop().create_task(self.run_job("health", device, retry=True))
+        # Held (and drained) like every run; run_job's own bookkeeping adds it again.
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def _record(
         self, kind: CollectorKind, device: str, result: Any, started_at: dt.datetime
@@ -789,6 +846,9 @@ class Daemon:
     async def drain(self, timeout: float | None = None) -> None:
         """Stop scheduling; wait for runs in flight (their store writes included)."""
         self._accepting = False
+        for pending in self._retries.values():
+            pending.cancel()
+        self._retries.clear()
         scheduling = self.scheduler is not None and self.scheduler.running
         if scheduling:
             # Pause, not shut down: APScheduler's shutdown cancels the coroutine jobs running.

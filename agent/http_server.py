@@ -21,6 +21,7 @@ TLS and users are configured the way Prometheus' own web-config file does
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import hashlib
 import hmac
@@ -306,6 +307,9 @@ class _PooledServer(socketserver.TCPServer):
         self._per_client_lock = threading.Lock()
         self._current = threading.local()  # the address whose place this worker holds
         self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue(maxsize=limits.queued)
+        # TCPServer.__init__ calls server_close() itself when the bind fails: it must find a
+        # (still empty) pool, not an attribute that does not exist yet.
+        self._workers: list[threading.Thread] = []
         super().__init__(address, handler)
         self._workers = [
             threading.Thread(target=self._work, name=f"netmon-metrics-{n}", daemon=True)
@@ -425,8 +429,14 @@ class MetricsServer:
                 (host, port), _handler(registry, auth, self.limits), tls, self.limits
             )
         except OSError as error:
+            shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            if error.errno == errno.EADDRINUSE:
+                raise MetricsServerError(
+                    f"cannot listen for /metrics: {shown} is in use (another netmon or another "
+                    "program; change [metrics] listen in netmon.toml, or stop the other one)"
+                ) from None
             raise MetricsServerError(
-                f"cannot listen for /metrics on {host}:{port}: {error.strerror}"
+                f"cannot listen for /metrics on {shown}: {error.strerror}"
             ) from None
         self.scheme = "https" if tls else "http"
         self._thread = threading.Thread(

@@ -89,6 +89,7 @@ def schedule_of(settings: Settings) -> Schedule:
         ssh_concurrency=settings.ssh_concurrency,
         job_timeout=settings.job_timeout,
         backoff_max=settings.backoff_max,
+        health_retry=settings.health_retry,
     )
 
 

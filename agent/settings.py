@@ -27,6 +27,8 @@ and the key, the way the inventory loader does::
     ssh_concurrency = 8    # SSH sessions open at once
     job_timeout = 120      # seconds one collection of one device may take
     backoff_max = 900      # longest pause between tries of an unreachable device
+    health_retry = 10      # a device whose health poll failed is re-polled this often until
+                           # it answers (below 15: half the 30 s outage threshold)
 
     [staleness]        # days after its release a signature library counts as stale
     av = 7
@@ -76,6 +78,9 @@ from agent.tomlfile import read_toml
 SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
 SETTINGS_VARIABLE = "NETMON_SETTINGS"
 DEFAULT_LISTEN = "127.0.0.1:9464"
+# [scheduler] health_retry must stay below this (seconds): half of NetmonDeviceDown's `for:`
+# (agent.availability.DEVICE_DOWN_AFTER; tests/availability checks the two agree).
+HEALTH_RETRY_LIMIT = 15.0
 COLLECTOR_KINDS: tuple[str, ...] = ("health", "config", "signatures")
 
 
@@ -125,6 +130,10 @@ class SchedulerTable(_Table):
     ssh_concurrency: int = Field(8, ge=1)
     job_timeout: float = Field(120.0, gt=0)
     backoff_max: float = Field(900.0, gt=0)
+    # The silence of one missed poll lasts one retry; with Prometheus' 15 s scrape it must stay
+    # visible for less than NetmonDeviceDown's `for:` (agent.availability.DEVICE_DOWN_AFTER,
+    # 30 s), so that one missed poll never pages: retry + scrape < 30 s.
+    health_retry: float = Field(10.0, ge=1, lt=HEALTH_RETRY_LIMIT)
 
 
 class StalenessTable(_Table):
@@ -300,6 +309,7 @@ class Settings:
     ssh_concurrency: int = 8
     job_timeout: float = 120.0
     backoff_max: float = 900.0
+    health_retry: float = 10.0
     staleness_days: dict[str, float] = field(
         default_factory=lambda: {"av": 7, "ips": 14, "url": 30, "app": 30, "default": 30}
     )
@@ -421,6 +431,7 @@ def _build(path: Path, locator: LineLocator, parsed: SettingsFile) -> Settings:
         ssh_concurrency=parsed.scheduler.ssh_concurrency,
         job_timeout=parsed.scheduler.job_timeout,
         backoff_max=parsed.scheduler.backoff_max,
+        health_retry=parsed.scheduler.health_retry,
         staleness_days=parsed.staleness.model_dump(),
         licence_warning_days=parsed.licences.warning_days,
         raw_retention_days=parsed.retention.raw_days,

@@ -2,18 +2,22 @@
 tests), written through the daemon's write path (Recorder.prepare -> WriteBehind ->
 HealthCodec), with everything issue 12 names:
 
-- ``fw-a``: silences of 20 s (one missed 30 s poll), 90 s and 2 h;
+- ``fw-a``: silences of 20 s (one missed poll and its first retry), 90 s and 2 h;
 - ``fw-b``: a 10-minute silence inside a maintenance window, 5 minutes of polls lost to
   netmon's overload (a monitoring gap), and an outage still open when the report is made.
 
 Polls every 30 s at hh:mm:05 and hh:mm:35 from ORIGIN (mid-December, so the monthly report is
-made mid-month); the report is generated at ORIGIN + 6 h, while fw-b is down.
+made mid-month), and as the daemon does (agent.daemon, ``[scheduler] health_retry``): a poll
+that gets no answer is retried every 10 s until the box answers, then the 30 s rhythm goes on.
+So silences are measured to 10 s, the way the documents and NetmonDeviceDown see them. The
+report is generated at ORIGIN + 6 h, while fw-b is down.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,17 +31,13 @@ from tests.support.postgres import fresh_schema
 
 ORIGIN = dt.datetime(2026, 12, 15, 0, 0, tzinfo=dt.UTC)
 POLL = dt.timedelta(seconds=30)
+RETRY = dt.timedelta(seconds=10)  # the daemon's default health_retry
 FIRST_POLL = ORIGIN + dt.timedelta(seconds=5)
-POLLS = 720  # six hours
 GENERATED_AT = ORIGIN + dt.timedelta(hours=6)
 
 
 def at(hours: int, minutes: int, seconds: int = 0) -> dt.datetime:
     return ORIGIN + dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
-
-
-def poll_time(index: int) -> dt.datetime:
-    return FIRST_POLL + index * POLL
 
 
 @dataclass(frozen=True)
@@ -54,28 +54,59 @@ class Box:
 
 DEVICES = (Box("fw-a"), Box("fw-b", site="branch"))
 
-# Unanswered polls (indexes), per device.
-FW_A_SHORT = range(120, 121)  # 01:00:05, answered 01:00:35: silent 30 s, "20 s" outage
-FW_A_90S = range(240, 243)  # 02:00:05 .. 02:01:05, answered 02:01:35
-FW_A_2H = range(360, 600)  # 03:00:05 .. 04:59:35, answered 05:00:05
-FW_B_IN_WINDOW = range(130, 150)  # 01:05:05 .. 01:14:35, answered 01:15:05
-FW_B_OPEN = range(660, POLLS)  # 05:30:05 .. the end: still down at GENERATED_AT
-FW_B_LOST = range(240, 250)  # 02:00:05 .. 02:04:35: never polled (netmon overloaded)
+Span = tuple[dt.datetime, dt.datetime]
+
+# When each box does not answer, [start, end) (GENERATED_AT: still silent then).
+FW_A_SHORT = (at(1, 0), at(1, 0, 20))  # 01:00:05 and its retry fail, 01:00:25 answers: 20 s
+FW_A_90S = (at(2, 0), at(2, 1, 30))  # 02:00:05 .. 02:01:25 fail, 02:01:35 answers: 90 s
+FW_A_2H = (at(3, 0), at(5, 0))  # 03:00:05 .. 04:59:55 fail, 05:00:05 answers: 2 h
+FW_B_IN_WINDOW = (at(1, 5), at(1, 15))  # 01:05:05 .. 01:14:55 fail, 01:15:05 answers
+FW_B_OPEN = (at(5, 30), GENERATED_AT)  # from 05:30:05 on: still down at GENERATED_AT
+FW_B_LOST = (at(2, 0), at(2, 5))  # fw-b never polled: netmon overloaded
 
 WINDOW = (at(1, 0), at(1, 30))  # fw-b's maintenance window
-GAP = (at(2, 0), at(2, 5))  # fw-b's polls lost to overload
+GAP = FW_B_LOST  # fw-b's polls lost to overload
 
-SILENCES = {
+SILENCES: dict[str, list[Span]] = {
     "fw-a": [FW_A_SHORT, FW_A_90S, FW_A_2H],
     "fw-b": [FW_B_IN_WINDOW, FW_B_OPEN],
 }
 
 
-def answered(device: str, index: int) -> bool | None:
-    """True / False for a poll made, None for a poll netmon never made."""
-    if device == "fw-b" and index in FW_B_LOST:
-        return None
-    return not any(index in silence for silence in SILENCES[device])
+def _silent(device: str, moment: dt.datetime) -> bool:
+    return any(start <= moment < end for start, end in SILENCES[device])
+
+
+def _next_regular(moment: dt.datetime) -> dt.datetime:
+    """The first poll of the 30 s rhythm after ``moment``."""
+    return FIRST_POLL + ((moment - FIRST_POLL) // POLL + 1) * POLL
+
+
+@functools.cache
+def polls(device: str) -> tuple[tuple[dt.datetime, bool], ...]:
+    """Every poll netmon makes of ``device`` before GENERATED_AT: (when, answered)."""
+    made: list[tuple[dt.datetime, bool]] = []
+    moment = FIRST_POLL
+    while moment < GENERATED_AT:
+        if device == "fw-b" and FW_B_LOST[0] <= moment < FW_B_LOST[1]:
+            moment += POLL
+            continue
+        if not _silent(device, moment):
+            made.append((moment, True))
+            moment += POLL
+            continue
+        while moment < GENERATED_AT and _silent(device, moment):
+            made.append((moment, False))
+            moment += RETRY
+        if moment < GENERATED_AT:
+            made.append((moment, True))
+        moment = _next_regular(moment)
+    return tuple(made)
+
+
+def first_answer(device: str, silence: Span) -> dt.datetime | None:
+    """When ``device`` answered again after ``silence`` (None: not before GENERATED_AT)."""
+    return next((when for when, ok in polls(device) if ok and when >= silence[1]), None)
 
 
 def build_history(store: Store, spool: Path) -> None:
@@ -87,20 +118,14 @@ def build_history(store: Store, spool: Path) -> None:
     recorder = Recorder(store)
     queue: WriteBehind[object] = WriteBehind(store, HealthCodec(), spool, interval=0.05)
     queue.start()
-    for index in range(POLLS):
-        for box in DEVICES:
-            reachable = answered(box.name, index)
-            if reachable is None:
-                continue
-            moment = poll_time(index)
-            snapshot = (
-                HealthSnapshot(box.name, moment, reachable=True, cpu_ratio=0.2, memory_ratio=0.4)
-                if reachable
-                else HealthSnapshot(
-                    box.name, moment, reachable=False, unreadable={"snmp": "timeout"}
-                )
-            )
-            queue.submit(recorder.prepare(snapshot, moment))
+    made = sorted((when, box.name, ok) for box in DEVICES for when, ok in polls(box.name))
+    for moment, name, reachable in made:
+        snapshot = (
+            HealthSnapshot(name, moment, reachable=True, cpu_ratio=0.2, memory_ratio=0.4)
+            if reachable
+            else HealthSnapshot(name, moment, reachable=False, unreadable={"snmp": "timeout"})
+        )
+        queue.submit(recorder.prepare(snapshot, moment))
     assert queue.stop(timeout=120), "the writer did not finish"
     with store.session() as session:
         record_gap(session, "fw-b", *GAP, "overload")
@@ -158,12 +183,10 @@ def up_at(device: str, moment: dt.datetime) -> int:
     """netmon_device_up as the daemon exports it: the newest poll made by ``moment`` (a poll
     netmon never made leaves the gauge as it was)."""
     value = 1
-    for index in range(POLLS):
-        if poll_time(index) > moment:
+    for when, answered in polls(device):
+        if when > moment:
             break
-        made = answered(device, index)
-        if made is not None:
-            value = 1 if made else 0
+        value = 1 if answered else 0
     return value
 
 

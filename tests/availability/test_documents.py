@@ -18,15 +18,15 @@ from availability_history import (
     GAP,
     GENERATED_AT,
     ORIGIN,
-    POLLS,
     SCRAPE,
     SILENCES,
     WINDOW,
     Box,
+    Span,
     at,
     build_history,
+    first_answer,
     history_store,
-    poll_time,
     promtool_series,
 )
 
@@ -64,7 +64,8 @@ def test_documents_count_the_outages_the_alert_waits_for(history: Store) -> None
         data = read(history, period)
         shown = [(o.device, o.start, o.end, o.duration(period.end)) for o in data.outages]
         assert shown == [
-            # fw-a's 20 s silence (one missed poll) is no outage; 90 s and 2 h are.
+            # fw-a's 20 s silence (a missed poll and its first retry) is no outage; 90 s and
+            # 2 h are.
             ("fw-a", at(2, 0, 5), at(2, 1, 35), dt.timedelta(seconds=90)),
             ("fw-a", at(3, 0, 5), at(5, 0, 5), dt.timedelta(hours=2)),
             # fw-b's silence inside its maintenance window is none; the open one runs to the
@@ -129,6 +130,18 @@ def test_the_shipped_rule_waits_as_long_as_the_definition() -> None:
     assert "unless on(device) (netmon_device_maintenance == 1)" in rule["expr"]
 
 
+def test_one_missed_poll_cannot_reach_the_threshold() -> None:
+    """The daemon's health retry bound (netmon.toml refuses more) keeps one missed poll's
+    silence, plus a 15 s scrape, below the rule's wait: one missed poll never pages."""
+    from agent.settings import HEALTH_RETRY_LIMIT, Settings
+
+    scrape = dt.timedelta(seconds=15)  # deploy/prometheus/prometheus.yml's scrape_interval
+    assert dt.timedelta(seconds=HEALTH_RETRY_LIMIT) + scrape <= DEVICE_DOWN_AFTER
+    assert Settings().health_retry < HEALTH_RETRY_LIMIT
+    shipped = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    assert _seconds(shipped["global"]["scrape_interval"]) <= scrape.total_seconds()
+
+
 def _expected_annotations(box: Box, rule: dict[str, Any]) -> dict[str, str]:
     """The rule's annotations as Prometheus renders them for a box with no display name and
     no successful poll in the test series (the templates' fallbacks)."""
@@ -140,18 +153,18 @@ def _expected_annotations(box: Box, rule: dict[str, Any]) -> dict[str, str]:
         "summary_zh": f"设备 {box.name}（{where}，{box.site}）SNMP 无响应，疑似宕机或断网",
         "description": (
             f"The {box.kind} {box.name} at site {box.site} has not answered netmon's health "
-            "poll for at least 1 minute. It has not answered since netmon started."
+            "polls for at least 30 seconds. It has not answered since netmon started."
         ),
     }
 
 
-def _last_scrape_down(silence: range) -> dt.datetime:
+def _last_scrape_down(device: str, silence: Span) -> dt.datetime:
     """The last evaluation that still sees the device down: the scrape before the first one
     after the answer (GENERATED_AT for a silence still open). An alert that ever fires for a
     silence is firing here, its pending time being the longest it gets."""
-    if silence.stop >= POLLS:
+    answer = first_answer(device, silence)
+    if answer is None:
         return GENERATED_AT
-    answer = poll_time(silence.stop)
     scrapes = -(-(answer - ORIGIN) // SCRAPE)  # the first scrape at or after the answer
     return ORIGIN + (scrapes - 1) * SCRAPE
 
@@ -167,7 +180,7 @@ def test_promtool_fires_device_down_exactly_for_the_outages_the_documents_count(
     fired = 0
     for device, silences in SILENCES.items():
         for silence in silences:
-            moment = _last_scrape_down(silence)
+            moment = _last_scrape_down(device, silence)
             counted = [
                 o
                 for o in data.outages
@@ -196,7 +209,7 @@ def test_promtool_fires_device_down_exactly_for_the_outages_the_documents_count(
                     else [],
                 }
             )
-            if silence.stop < POLLS:
+            if first_answer(device, silence) is not None:
                 # Resolved once the answer is scraped.
                 after = moment + 2 * SCRAPE
                 checks.append(

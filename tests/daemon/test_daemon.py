@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import itertools
 import json
 import logging
 import os
@@ -117,6 +118,68 @@ def test_one_failure_does_not_skip_the_next_run() -> None:
     backoff.failed()
     now[0] += 29  # the next run, fired a little early by jitter
     assert not backoff.should_skip()
+
+
+def test_a_silent_device_is_retried_quickly_until_it_answers() -> None:
+    """Health retries (issue 14): a failed poll arms one retry ``health_retry`` after its
+    start; the scheduled polls in between are skipped as backoff (the retries have the
+    device); tries never come faster than the retry, one at a time; the first answer ends
+    the retries and the regular rhythm goes on."""
+    kind = RecordingKind()
+    kind.fake.reachable = False
+    devices = fleet(1)
+    name = devices[0].name
+    retry = 0.2
+
+    async def main() -> Daemon:
+        daemon = Daemon(
+            [kind],
+            devices,
+            FleetState(),
+            Schedule(intervals={"health": 30}, health_retry=retry),
+        )
+        await daemon.run_job("health", name)  # the scheduled poll: no answer
+        await daemon.run_job("health", name)  # the next scheduled one: the retries have it
+        assert kind.fake.calls == 1
+        await until(lambda: kind.fake.calls >= 4, "three retries")
+        kind.fake.reachable = True
+        await until(lambda: kind.recorded[-1].reachable, "the answer of a retry")
+        settled = kind.fake.calls
+        await asyncio.sleep(3 * retry)
+        assert kind.fake.calls == settled, "retried after the device answered"
+        assert name not in daemon._retries
+        await daemon.run_job("health", name)  # the 30 s rhythm again
+        assert kind.fake.calls == settled + 1
+        await daemon.drain()
+        return daemon
+
+    daemon = asyncio.run(main())
+    tries = [snapshot.collected_at for snapshot in kind.recorded]
+    # every try but the last (the regular poll after the answer) came from a retry
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(tries[:-1])]
+    assert gaps and min(gaps) >= retry * 0.9, gaps
+    assert daemon.accounting.skipped[("health", "backoff")] == 1
+    assert daemon.accounting.skipped[("health", "overlap")] == 0
+    assert daemon.backoffs[("health", name)].failures == 0
+
+
+def test_drain_disarms_the_health_retries() -> None:
+    kind = RecordingKind()
+    kind.fake.reachable = False
+    devices = fleet(2)
+
+    async def main() -> None:
+        daemon = Daemon(
+            [kind], devices, FleetState(), Schedule(intervals={"health": 30}, health_retry=0.1)
+        )
+        await asyncio.gather(*(daemon.run_job("health", d.name) for d in devices))
+        assert len(daemon._retries) == 2
+        await daemon.drain()
+        calls = kind.fake.calls
+        await asyncio.sleep(0.4)
+        assert kind.fake.calls == calls and not daemon._retries
+
+    asyncio.run(main())
 
 
 def test_daemon_backs_off_an_unreachable_device_and_resets() -> None:

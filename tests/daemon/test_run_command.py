@@ -98,3 +98,36 @@ def test_netmon_run_under_a_systemd_like_supervisor(lab: Lab, tmp_path: Path) ->
     assert "inventory" in output and "refused" in output.lower(), output[-2000:]
     for secret in (lab.credentials.ssh_password, lab.credentials.v3_auth_key):
         assert secret not in output
+
+
+def test_netmon_run_says_which_address_is_in_use(lab: Lab, tmp_path: Path) -> None:
+    """Another program holds the metrics port: `netmon run` exits non-zero with one line that
+    names the address, no traceback (the bind used to fail inside the HTTP server's cleanup
+    with an AttributeError)."""
+    credentials = write_credentials(lab, tmp_path / "credentials")
+    inventory = tmp_path / "inventory.toml"
+    inventory.write_text(lab_inventory(lab))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = int(holder.getsockname()[1])
+        config = tmp_path / "netmon.toml"
+        config.write_text(f'inventory = "{inventory}"\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
+        env = daemon_environment(tmp_path, credentials)
+        subprocess.run(
+            [sys.executable, "-m", "agent.cli", "db", "upgrade"], env=env, check=True, timeout=60
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "agent.cli", "run", "--config", str(config)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert f"127.0.0.1:{port} is in use" in result.stderr, result.stderr
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "AttributeError" not in output, output
+    errors = [line for line in result.stderr.splitlines() if "in use" in line]
+    assert len(errors) == 1, result.stderr

@@ -50,6 +50,7 @@ snmp_concurrency = 10
 ssh_concurrency = 2
 job_timeout = 60
 backoff_max = 300
+health_retry = 5
 
 [staleness]
 av = 3
@@ -68,6 +69,7 @@ warning_days = 45
     assert settings.intervals == {"health": 45, "config": 1800, "signatures": 7200}
     assert (settings.jitter, settings.snmp_concurrency, settings.ssh_concurrency) == (3, 10, 2)
     assert (settings.job_timeout, settings.backoff_max) == (60, 300)
+    assert settings.health_retry == 5
     assert settings.staleness_limit("av") == dt.timedelta(days=3)
     assert settings.staleness_limit("url") == dt.timedelta(days=30)
     assert settings.staleness_limit("other") == dt.timedelta(days=21)
@@ -210,3 +212,14 @@ def test_interface_hourly_window(tmp_path: Path) -> None:
         load_settings(path)
     (error,) = caught.value.errors
     assert error.startswith(f"{path}:") and "interface_hourly_days" in error
+
+
+def test_health_retry_must_stay_below_half_the_outage_threshold(tmp_path: Path) -> None:
+    """A retry as slow as 15 s plus a 15 s scrape would let one missed poll reach the 30 s
+    `for:` of NetmonDeviceDown: refused, naming the line."""
+    assert load_settings(write(tmp_path, "")).health_retry == 10
+    path = write(tmp_path, "[scheduler]\nhealth_retry = 15\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:2: scheduler.health_retry: "), error

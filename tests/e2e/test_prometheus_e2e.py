@@ -3,7 +3,7 @@ rules, alerts through a real Alertmanager to a webhook of this test's own.
 
 Everything listens on 127.0.0.1 on free ports. The faults are switched with ``netmon lab
 fault`` (a subprocess, as an operator would) all at once, right after the fleet is seen up, so
-that the alert waits (``for: 1m`` in the shipped rules) overlap and the module stays within a
+that the alert waits (the shipped rules' ``for:``) overlap and the module stays within a
 few minutes. Prometheus scrapes and evaluates every 2 s here instead of 15 s; nothing else in
 the shipped files is changed: the rules keep their production `for:` and Alertmanager runs the
 shipped route tree and inhibit rules, with every receiver replaced by a webhook of this test.

@@ -287,7 +287,7 @@ STRINGS: dict[str, str] = {
     "maintenance.sign": "Sign-off",
     "exclusions.title": "Maintenance windows and netmon's own downtime",
     "exclusions.definition": (
-        "An outage is a silence of a device longer than 1 minute (the wait of the device-down "
+        "An outage is a silence of a device longer than 30 seconds (the wait of the device-down "
         "alert), from the first unanswered poll to the first answer. Time in a maintenance "
         "window and time netmon itself did not watch are neither outage nor monitored time; "
         "availability = 1 - outage time / monitored time."
