@@ -280,6 +280,7 @@ def test_daily_report(documents: dict[str, Document]) -> None:
     head = figures(daily, "概况")
     assert head["整体可用率"] == "85.51%"
     assert head["设备中断"] == "3"
+    assert head["上联口中断"] == "1"
     assert head["升级"] == "1"
     # The open fault and the open outage; not the informational first configuration.
     assert head["未关闭事项"] == "2"
@@ -288,12 +289,34 @@ def test_daily_report(documents: dict[str, Document]) -> None:
         ("fw-a", "2026-12-15 11:00", "2026-12-15 13:00", "2小时0分"),
         ("fw-b", "2026-12-15 13:30", "仍中断", "30分"),
     ]
+    # fw-c's uplink GE1/0/2, down in the six polls from 11:00, up at 12:00 (the hour is what
+    # the roll-ups keep); its unused GE1/0/3 is not listed.
+    assert rows(daily, "上联口中断情况", "设备") == [
+        ("fw-c", "GE1/0/2", "2026-12-15 11:00", "2026-12-15 12:00", "6")
+    ]
     assert rows(daily, "未关闭事项", "设备") == [OPEN_FAULT]
     assert rows(daily, "未关闭事项", "设备", 1) == [
         ("fw-b", "重要", "设备不可达（自 2026-12-15 13:30）", "2026-12-15 13:30", "30分")
     ]
     assert len(rows(daily, "工程师工作记录", "编号")) == 5
     assert rows(daily, "应急响应", "编号") == INCIDENT_ROWS
+
+
+def test_a_daily_report_made_while_the_uplink_is_down(history: Store) -> None:
+    """Made at 11:30, within the hour the uplink was down: still down, and an open item."""
+    made = GENERATED_AT - dt.timedelta(hours=2, minutes=30)
+    daily = build_document("daily", read_data(history, DAY, made), "zh", SETTINGS)
+    assert rows(daily, "上联口中断情况", "设备") == [
+        ("fw-c", "GE1/0/2", "2026-12-15 11:00", "仍中断", "6")
+    ]
+    uplink = (
+        "fw-c",
+        "警告",
+        "上联口 GE1/0/2 中断（自 2026-12-15 11:00 所在小时）",
+        "2026-12-15 11:00",
+        "30分",
+    )
+    assert uplink in rows(daily, "未关闭事项", "设备", 1)
 
 
 def test_upgrades_report(documents: dict[str, Document]) -> None:
