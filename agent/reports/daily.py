@@ -179,7 +179,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
             text.severity(KINDS["interfaces"][0]),  # as severe as the monthly's finding
             text("daily.open.uplink", interface=row.port.name, since=text.time(row.first_hour)),
             text.time(row.first_hour),
-            text.duration(end - row.first_hour),
+            text.duration(end - row.first_hour) if row.first_hour else text("dash"),
         )
         for row in open_uplinks
     ]

@@ -35,14 +35,20 @@ class UplinkDown:
     """An uplink that was down in the period: the first and last hour with a down poll."""
 
     port: InterfaceProblem
-    first_hour: dt.datetime  # start of the first hour with a down poll
-    last_hour: dt.datetime  # start of the last hour with a down poll
+    # Starts of the first and last hour with a down poll; None when the hourly roll-ups of
+    # the period are no longer kept ([retention] interface_hourly_days): the port is still
+    # listed, from the daily figures, without times.
+    first_hour: dt.datetime | None
+    last_hour: dt.datetime | None
     still_down: bool  # down when the document was made (or at the period's end)
 
     @property
     def came_back(self) -> dt.datetime | None:
-        """No later than the end of the last hour with a down poll; None while down."""
-        return None if self.still_down else self.last_hour + HOUR
+        """No later than the end of the last hour with a down poll; None while down or when
+        the hours are not known."""
+        if self.still_down or self.last_hour is None:
+            return None
+        return self.last_hour + HOUR
 
 
 def uplinks_down(
@@ -109,7 +115,11 @@ def uplinks_down(
             sampled_at is not None and sampled_at >= end_of_last and end_of_last >= until
         )
         found.append(UplinkDown(port, first, last, still_down))
-    found.sort(key=lambda row: (row.first_hour, row.port.device, row.port.name))
+    timed = {(row.port.device, row.port.if_index) for row in found}
+    found += [
+        UplinkDown(port, None, None, False) for key, port in ports.items() if key not in timed
+    ]
+    found.sort(key=lambda row: (row.first_hour or start, row.port.device, row.port.name))
     return found
 
 
@@ -132,7 +142,7 @@ def add_uplinks(section: Section, rows: list[UplinkDown], text: Text) -> None:
                     row.port.device,
                     row.port.name,
                     text.time(row.first_hour),
-                    text("still_down") if row.came_back is None else text.time(row.came_back),
+                    text("still_down") if row.still_down else text.time(row.came_back),
                     str(row.port.down_samples),
                 )
                 for row in rows

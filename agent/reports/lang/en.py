@@ -263,7 +263,8 @@ STRINGS: dict[str, str] = {
     "uplinks.back_by": "Back by",
     "uplinks.note": "Uplinks are the ports the inventory marks so. Times come from the hourly "
     "interface roll-ups: down from the start of the first hour with a down poll, back by the "
-    "end of the last one; a port the operator shut is never down.",
+    "end of the last one (a dash once the hourly roll-ups are no longer kept); a port the "
+    "operator shut is never down.",
     "daily.sign.title": "Duty record",
     "upgrades.summary": "Summary of changes",
     "upgrades.category": "Category",
