@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -276,22 +276,8 @@ def incidents(
     as_of: dt.datetime,
 ) -> list[Incident]:
     """The period's incidents as known at ``as_of``: outages and hardware faults, each with
-    the overlapping incident record of its device, then the records that matched nothing."""
-    reports = [r for r in records if r.kind == "incident" and r.begun_at <= as_of]
-    matched: set[int] = set()
-
-    def record_of(device: str, start: dt.datetime, end: dt.datetime | None) -> RecordRow | None:
-        # The earliest-reported record of the device whose time [reported, resolved] meets
-        # the spell: a user may call before the rule's minute has passed, or report a fault
-        # that netmon saw start hours earlier.
-        # One record may cover several spells of a flapping device: each shows its times.
-        for report in reports:
-            meets = report.begun_at <= (end or as_of) and (report.resolved_at or as_of) >= start
-            if report.device == device and meets:
-                matched.add(report.id)
-                return report
-        return None
-
+    the incident record of its device that overlaps it, then the records that matched
+    nothing."""
     found = [
         Incident(
             outage.device,
@@ -299,7 +285,6 @@ def incidents(
             outage.start,
             outage.end,
             outage.duration(as_of),
-            record_of(outage.device, outage.start, outage.end),
             failed_polls=outage.failed_samples,
         )
         for outage in outages
@@ -311,14 +296,35 @@ def incidents(
             fault.first_failed,
             fault.cleared_at,
             (fault.cleared_at or as_of) - fault.first_failed,
-            record_of(fault.device, fault.first_failed, fault.cleared_at),
             component=(fault.kind, fault.name),
         )
         for fault in faults
     ]
+    reports = sorted(
+        (r for r in records if r.kind == "incident" and r.begun_at <= as_of),
+        key=lambda r: (r.begun_at, r.id),
+    )
+    unmatched: list[RecordRow] = []
     for report in reports:
-        if report.id in matched:
+        # The spells of the record's device that its time [reported, resolved] meets (a user
+        # may call before the rule's minute has passed, or report a fault netmon saw start
+        # hours earlier); of those, the one that began nearest the report, so a fault left
+        # open for months does not take the record of an outage on the same box. Each record
+        # is one incident's; a spell keeps the earliest report (the first call).
+        meeting = [
+            index
+            for index, spell in enumerate(found)
+            if spell.device == report.device
+            and spell.record is None
+            and spell.start <= (report.resolved_at or as_of)
+            and report.begun_at <= (spell.end or as_of)
+        ]
+        if not meeting:
+            unmatched.append(report)
             continue
+        nearest = min(meeting, key=lambda i: (abs(found[i].start - report.begun_at), i))
+        found[nearest] = replace(found[nearest], record=report)
+    for report in unmatched:
         resolved = report.resolved_at
         if resolved is not None and resolved > as_of:
             resolved = None  # not known yet when the summary was made

@@ -28,11 +28,12 @@ import pytest
 
 from agent.recorder import Recorder
 from agent.records import NewRecord, add_record
+from agent.reports.data import ComponentFault, Outage, RecordRow
 from agent.reports.document import Table
 from agent.reports.period import PeriodError, months_of, range_period, report_timezone, year_period
 from agent.reports.settings import ReportSettings
 from agent.reports.summary import build_summary
-from agent.reports.summary_data import SummaryData, load_summary_data
+from agent.reports.summary_data import SummaryData, incidents, load_summary_data
 from agent.store import open_store
 from agent.store import repository as repo
 from agent.store.engine import Store
@@ -272,6 +273,23 @@ def test_incidents_are_what_monitoring_saw_merged_with_the_records(summary: Summ
         dt.timedelta(hours=1),
     )
     assert reported.recovered_in_time
+
+
+def test_a_record_goes_to_the_spell_that_began_nearest_its_report() -> None:
+    """A fan left failed for weeks does not take the record of an outage on the same box a
+    week later; each record is one incident's."""
+    day = dt.timedelta(days=1)
+    fault = ComponentFault("fw-1", "fan", "Fan 1", at(0), at(0), 1, None)
+    outage = Outage("fw-1", at(0) + 7 * day, at(0) + 7 * day + STEP, 1)
+    minutes = dt.timedelta(minutes=1)
+    record = RecordRow(
+        1, "fw-1", "incident", "closed", "fw-1 不可达", "重启", None, "值班组",
+        outage.start + 9 * minutes, outage.start + 60 * minutes, outage.start + 2 * minutes,
+        None, outage.start + 60 * minutes, outage.start + 61 * minutes,
+    )  # fmt: skip
+    found = incidents([outage], [fault], [record], at(0) + 30 * day)
+    assert [(i.category, i.record) for i in found] == [("hardware", None), ("down", record)]
+    assert found[1].response == 7 * minutes
 
 
 def test_the_document_numbers(summary: SummaryData) -> None:
