@@ -1,7 +1,9 @@
 """《值守日报》: the daily duty report.
 
-The last 24 hours (or the given day): what was down and for how long, alerts raised and
-closed, configuration changes, upgrades seen, and everything still open at the end.
+The last 24 hours (or the given day): what was down and for how long, the uplinks that went
+down (``agent.reports.uplinks``, the same ports the monthly report's interface findings
+name), alerts raised and closed, configuration changes, upgrades seen, and everything still
+open at the end.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from agent.reports.data import ReportData
 from agent.reports.document import Document, Paragraph, Table
 from agent.reports.event_text import event_text
 from agent.reports.exclusions import add_exclusions
+from agent.reports.findings import KINDS
 from agent.reports.records import add_records_section
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
+from agent.reports.uplinks import add_uplinks
 
 
 def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
@@ -33,12 +37,14 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     open_faults = [fault for fault in data.faults if fault.cleared_at is None]
     # Informational events (a first configuration, an upgrade) are facts, not open items.
     open_events = [event for event in data.events_open if not event.informational]
-    open_count = len(open_events) + len(open_outages) + len(open_faults)
+    open_uplinks = [row for row in data.uplinks_down if row.still_down]
+    open_count = len(open_events) + len(open_outages) + len(open_faults) + len(open_uplinks)
 
     summary = (
         (text("daily.devices"), str(len(data.devices))),
         (text("daily.availability"), text.availability(data.fleet_availability)),
         (text("daily.outages"), str(len(data.outages))),
+        (text("daily.uplinks"), str(len(data.uplinks_down))),
         (text("daily.raised"), str(len(data.events))),
         (text("daily.cleared"), str(len(data.events_closed))),
         (text("daily.changes"), str(len(data.config_changes))),
@@ -73,6 +79,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
     else:
         down.add(Paragraph(text("daily.down.none")))
     add_exclusions(down, data, text)
+    add_uplinks(document.section(text("uplinks.title")), data.uplinks_down, text)
 
     alerts = document.section(text("daily.alerts.title"))
     raised = alerts.sub(text("daily.alerts.raised"))
@@ -165,6 +172,16 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
             text.duration(outage.duration(end)),
         )
         for outage in open_outages
+    ]
+    rows += [
+        (
+            row.port.device,
+            text.severity(KINDS["interfaces"][0]),  # as severe as the monthly's finding
+            text("daily.open.uplink", interface=row.port.name, since=text.time(row.first_hour)),
+            text.time(row.first_hour),
+            text.duration(end - row.first_hour) if row.first_hour else text("dash"),
+        )
+        for row in open_uplinks
     ]
     if open_faults:
         still_open.add(

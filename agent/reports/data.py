@@ -44,6 +44,7 @@ from agent.availability import Assessment, DeviceAvailability, GapRow, WindowRow
 from agent.event_kinds import is_informational
 from agent.records import records_between
 from agent.reports.period import Period
+from agent.reports.uplinks import UplinkDown, uplinks_down
 from agent.store import repository as repo
 from agent.store.models import (
     ComponentEpisode,
@@ -328,6 +329,8 @@ class ReportData:
     records: list[RecordRow] = field(default_factory=list)  # overlapping the period
     # Per device: ports down or shut all period without an uplink role (not faults).
     unused_ports: dict[str, int] = field(default_factory=dict)
+    # The uplinks among ``interfaces`` that went down, with when (agent.reports.uplinks).
+    uplinks_down: list[UplinkDown] = field(default_factory=list)
 
     @property
     def until(self) -> dt.datetime:
@@ -428,6 +431,8 @@ def load_report_data(
     # them (on the UTC date), so the document and the command agree.
     as_of = generated_at.astimezone(dt.UTC).date()
     events, closed, still_open = _events(session, start, end)
+    interfaces = _interface_problems(session, start, end)
+    until = min(generated_at, end)
     return ReportData(
         period=period,
         generated_at=generated_at,
@@ -435,7 +440,8 @@ def load_report_data(
         health=health,
         outages=outages,
         faults=faults,
-        interfaces=_interface_problems(session, start, end),
+        interfaces=interfaces,
+        uplinks_down=uplinks_down(session, interfaces, start, end, until),
         unused_ports=_unused_ports(session, start, end),
         config_changes=changes,
         drift=drift,

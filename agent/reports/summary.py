@@ -19,10 +19,14 @@ from collections.abc import Callable, Sequence
 from agent.reports.common import add_empty_notice, new_document
 from agent.reports.data import SOFTWARE_LIBRARIES, ConfigChangeRow, RecordRow, ReportData
 from agent.reports.document import BulletList, Document, Paragraph, Section, Table
-from agent.reports.event_text import event_text
 from agent.reports.lang.summary import STRINGS
 from agent.reports.period import Period
-from agent.reports.records import incidents_table, records_table
+from agent.reports.records import (
+    arrival_verdict,
+    incidents_table,
+    records_table,
+    response_verdict,
+)
 from agent.reports.settings import ReportSettings
 from agent.reports.summary_data import Incident, SummaryData
 from agent.reports.text import Text
@@ -138,16 +142,17 @@ def _incident_counts(incidents: Sequence[Incident]) -> dict[str, int]:
         "count": len(incidents),
         "down": sum(1 for i in incidents if i.category == "down"),
         "hardware": sum(1 for i in incidents if i.category == "hardware"),
+        "reported": sum(1 for i in incidents if i.category == "reported"),
         "met": sum(1 for i in incidents if i.response_met),
-        "unacked": sum(1 for i in incidents if i.response is None),
-        "resolved": sum(1 for i in incidents if i.resolution_met),
-        "open": sum(1 for i in incidents if i.resolution is None),
+        "unrecorded": sum(1 for i in incidents if i.record is None),
+        "recovered": sum(1 for i in incidents if i.recovered_in_time),
+        "open": sum(1 for i in incidents if i.end is None),
     }
 
 
 def _in_month(incidents: Sequence[Incident], month: ReportData) -> list[Incident]:
     period = month.period
-    return [i for i in incidents if period.start <= i.event.occurred_at < period.end]
+    return [i for i in incidents if period.start <= i.start < period.end]
 
 
 def _outage_time(data: SummaryData, device: str | None = None) -> dt.timedelta:
@@ -328,8 +333,13 @@ def _availability(section: Section, data: SummaryData, text: Text, tables: Table
     )
 
 
-def _met(text: Text, met: bool | None) -> str:
-    return text("met.unknown" if met is None else "met.yes" if met else "met.no")
+def _incident_what(text: Text, incident: Incident) -> str:
+    if incident.component is not None:
+        return text.component(*incident.component)
+    if incident.category == "down":
+        return text("incident.down", polls=incident.failed_polls)
+    assert incident.record is not None  # a "reported" incident is its record
+    return incident.record.summary
 
 
 def _incidents(section: Section, data: SummaryData, text: Text, tables: Tables) -> None:
@@ -338,8 +348,8 @@ def _incidents(section: Section, data: SummaryData, text: Text, tables: Tables) 
         text("month"),
         text("col.incidents"),
         text("col.responded"),
-        text("col.unacked"),
-        text("col.resolved"),
+        text("col.unrecorded"),
+        text("col.recovered"),
         text("col.open"),
     )
 
@@ -349,8 +359,8 @@ def _incidents(section: Section, data: SummaryData, text: Text, tables: Tables) 
             label,
             str(counts["count"]),
             str(counts["met"]),
-            str(counts["unacked"]),
-            str(counts["resolved"]),
+            str(counts["unrecorded"]),
+            str(counts["recovered"]),
             str(counts["open"]),
         )
 
@@ -360,33 +370,42 @@ def _incidents(section: Section, data: SummaryData, text: Text, tables: Tables) 
     if not data.incidents:
         section.add(Paragraph(text("no_incidents")))
         return
+    not_recorded = text("no_record")
+
+    def duration(incident: Incident) -> str:
+        spent = text.duration(incident.duration)
+        return spent if incident.end is not None else text("records.unresolved", duration=spent)
+
     section.add(
         tables.make(
             "incidents",
             "incidents",
             (
                 text("col.device"),
-                text("col.occurred"),
+                text("col.start"),
                 text("col.category"),
                 text("col.what"),
+                text("col.duration"),
                 text("col.response"),
-                text("col.resolution"),
-                text("col.met"),
+                text("col.arrival"),
+                text("col.record"),
             ),
             [
                 (
-                    incident.event.device or text("dash"),
-                    text.time(incident.event.occurred_at),
+                    incident.device or text("dash"),
+                    text.time(incident.start),
                     text(f"category.{incident.category}"),
-                    # Worded per language from kind and details: the stored message is English.
-                    event_text(text, incident.event.kind, incident.event.details),
-                    text("met.unknown")
-                    if incident.response is None
-                    else text.duration(incident.response),
-                    text("not_closed")
-                    if incident.resolution is None
-                    else text.duration(incident.resolution),
-                    f"{_met(text, incident.response_met)} / {_met(text, incident.resolution_met)}",
+                    _incident_what(text, incident),
+                    duration(incident),
+                    # The engineer's record says when they responded and arrived; nothing
+                    # else does, so without one the document says so rather than guess.
+                    not_recorded
+                    if incident.record is None
+                    else response_verdict(incident.record, text),
+                    not_recorded
+                    if incident.record is None
+                    else arrival_verdict(incident.record, text),
+                    text("dash") if incident.record is None else str(incident.record.id),
                 )
                 for incident in data.incidents
             ],

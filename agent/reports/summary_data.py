@@ -9,19 +9,23 @@ sums of the monthly ones (availability: outage time / monitored time over the mo
 hardware faults that run across a month's end appear in both months' data; they are joined
 here into one spell, so the whole period counts them once.
 
-Incidents are the events a duty engineer must respond to: a device down, a failed fan or
-power supply, a replaced box, and anything raised as critical. Their response time is
-acknowledged - occurred and their resolution time closed - occurred, measured against the
-contract's targets (``RESPONSE_TARGET``, ``LOCATE_TARGET``). On-site arrival (2 h for city,
-4 h for suburban branches) needs the engineers' own records (reported / arrived / resolved
-times), which the events do not hold.
+Incidents are what production stores, not alert events (only the demo generator writes
+those): the outages ``agent.availability`` counts (silent longer than the DeviceDown rule
+waits, outside maintenance and netmon's own downtime) and the hardware faults (failure
+episodes of fans and power supplies), each merged with the engineer's incident record
+(``netmon record add incident``) of the same device that overlaps it in time. Response
+(reported -> responded, contract: 10 minutes) and on-site arrival (reported -> arrived, 2 h
+city / 4 h suburban) come from that record only; without one they are "not recorded", never
+estimated. An incident record that matches nothing netmon saw (a user's report, a
+network-wide problem) is an incident of its own. Temperature sensors are stored "ok" (no
+threshold is read) and the HA role only per raw poll, so neither yields an incident here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -48,30 +52,36 @@ from agent.store import repository as repo
 RESPONSE_TARGET = dt.timedelta(minutes=10)  # respond within 10 minutes of a request
 LOCATE_TARGET = dt.timedelta(hours=2)  # not located within 2 h: a senior engineer goes on site
 ONSITE_TARGETS = {"city": dt.timedelta(hours=2), "suburban": dt.timedelta(hours=4)}
-# Event kinds that are incidents whatever their severity; "critical" events are too.
-INCIDENT_KINDS = {
-    "device-down": "down",
-    "fan-failed": "hardware",
-    "psu-failed": "hardware",
-    "component-failed": "hardware",
-    "device-replaced": "hardware",
-}
 
 
 @dataclass(frozen=True)
 class Incident:
-    event: EventRow
-    category: str  # down | hardware | other
-    response: dt.timedelta | None  # None: no acknowledgement recorded
-    resolution: dt.timedelta | None  # None: not closed when the summary was made
+    """One incident of the period: an outage or hardware fault netmon saw, with the
+    engineer's record of it when one overlaps; or an engineer's record netmon saw nothing of
+    (category ``reported``)."""
+
+    device: str | None
+    category: str  # down | hardware | reported
+    start: dt.datetime
+    end: dt.datetime | None  # None: not over when the summary was made
+    duration: dt.timedelta  # an open one: so far
+    record: RecordRow | None = None
+    component: tuple[str, str] | None = None  # (kind, name) of a hardware fault
+    failed_polls: int = 0  # of an outage
+
+    @property
+    def response(self) -> dt.timedelta | None:
+        """Reported -> an engineer responded (the record's start); None: no record."""
+        return None if self.record is None else self.record.started_at - self.record.begun_at
 
     @property
     def response_met(self) -> bool | None:
         return None if self.response is None else self.response <= RESPONSE_TARGET
 
     @property
-    def resolution_met(self) -> bool | None:
-        return None if self.resolution is None else self.resolution <= LOCATE_TARGET
+    def recovered_in_time(self) -> bool:
+        """Over within the 2 hours after which a senior engineer must be on site."""
+        return self.end is not None and self.duration <= LOCATE_TARGET
 
 
 @dataclass(frozen=True)
@@ -203,7 +213,7 @@ def load_summary_data(
     )
     summary.outages = join_outages([m.data for m in months])
     summary.faults = join_faults([m.data for m in months])
-    summary.incidents = incidents(summary.events, made)
+    summary.incidents = incidents(summary.outages, summary.faults, summary.records, summary.as_of)
     return summary
 
 
@@ -259,29 +269,74 @@ def join_faults(months: Sequence[ReportData]) -> list[ComponentFault]:
     return joined
 
 
-def incident_category(event: EventRow) -> str | None:
-    category = INCIDENT_KINDS.get(event.kind)
-    if category is None and event.severity == "critical":
-        return "other"
-    return category
-
-
-def incidents(events: Iterable[EventRow], as_of: dt.datetime) -> list[Incident]:
-    """The incidents among ``events``, with response and resolution times as known at
-    ``as_of`` (an acknowledgement or closure after it is not known yet)."""
-    found = []
-    for event in events:
-        category = incident_category(event)
-        if category is None:
-            continue
-        acknowledged = event.acknowledged_at
-        response = (
-            acknowledged - event.occurred_at
-            if acknowledged is not None and acknowledged <= as_of
-            else None
+def incidents(
+    outages: Sequence[Outage],
+    faults: Sequence[ComponentFault],
+    records: Sequence[RecordRow],
+    as_of: dt.datetime,
+) -> list[Incident]:
+    """The period's incidents as known at ``as_of``: outages and hardware faults, each with
+    the incident record of its device that overlaps it, then the records that matched
+    nothing."""
+    found = [
+        Incident(
+            outage.device,
+            "down",
+            outage.start,
+            outage.end,
+            outage.duration(as_of),
+            failed_polls=outage.failed_samples,
         )
-        closed = event.closed_at
-        resolution = closed - event.occurred_at if closed is not None and closed <= as_of else None
-        found.append(Incident(event, category, response, resolution))
-    found.sort(key=lambda incident: (incident.event.occurred_at, incident.event.id))
+        for outage in outages
+    ]
+    found += [
+        Incident(
+            fault.device,
+            "hardware",
+            fault.first_failed,
+            fault.cleared_at,
+            (fault.cleared_at or as_of) - fault.first_failed,
+            component=(fault.kind, fault.name),
+        )
+        for fault in faults
+    ]
+    reports = sorted(
+        (r for r in records if r.kind == "incident" and r.begun_at <= as_of),
+        key=lambda r: (r.begun_at, r.id),
+    )
+    unmatched: list[RecordRow] = []
+    for report in reports:
+        # The spells of the record's device that its time [reported, resolved] meets (a user
+        # may call before the rule's minute has passed, or report a fault netmon saw start
+        # hours earlier); of those, the one that began nearest the report, so a fault left
+        # open for months does not take the record of an outage on the same box. Each record
+        # is one incident's; a spell keeps the earliest report (the first call).
+        meeting = [
+            index
+            for index, spell in enumerate(found)
+            if spell.device == report.device
+            and spell.record is None
+            and spell.start <= (report.resolved_at or as_of)
+            and report.begun_at <= (spell.end or as_of)
+        ]
+        if not meeting:
+            unmatched.append(report)
+            continue
+        nearest = min(meeting, key=lambda i: (abs(found[i].start - report.begun_at), i))
+        found[nearest] = replace(found[nearest], record=report)
+    for report in unmatched:
+        resolved = report.resolved_at
+        if resolved is not None and resolved > as_of:
+            resolved = None  # not known yet when the summary was made
+        found.append(
+            Incident(
+                report.device,
+                "reported",
+                report.begun_at,
+                resolved,
+                (resolved or as_of) - report.begun_at,
+                report,
+            )
+        )
+    found.sort(key=lambda incident: (incident.start, incident.device or "", incident.category))
     return found

@@ -59,6 +59,49 @@ INCIDENT_ROWS = [
 ]
 # fw-c's fan 2, read failed over the CLI (``fan2``) from 03:00 UTC, still failed at 14:00.
 OPEN_FAULT = ("fw-c", "风扇 Fan 2", "2026-12-15 11:00", "未恢复", "3小时0分")
+# The work summary's incidents: what monitoring saw (the outages the documents count and the
+# fan fault), merged with the engineers' incident records of the same device overlapping in
+# time, whose response and arrival times they show; without a record, "not recorded".
+SUMMARY_INCIDENTS = [
+    (
+        "fw-a",
+        "2026-12-15 10:00",
+        "设备中断",
+        "设备无应答（3 次采样失败）",
+        "2分",
+        "无人工记录",
+        "无人工记录",
+        "—",
+    ),
+    (
+        "fw-c",
+        "2026-12-15 11:00",
+        "硬件故障",
+        "风扇 Fan 2",
+        "3小时0分（未结束）",
+        "无人工记录",
+        "无人工记录",
+        "—",
+    ),
+    (
+        "fw-a",
+        "2026-12-15 11:00",
+        "设备中断",
+        "设备无应答（240 次采样失败）",
+        "2小时0分",
+        *INCIDENT_ROWS[0][4:6],
+        "3",
+    ),
+    (
+        "fw-b",
+        "2026-12-15 13:30",
+        "设备中断",
+        "设备无应答（60 次采样失败）",
+        "30分（未结束）",
+        *INCIDENT_ROWS[1][4:6],
+        "4",
+    ),
+]
 
 
 @pytest.fixture(
@@ -237,6 +280,7 @@ def test_daily_report(documents: dict[str, Document]) -> None:
     head = figures(daily, "概况")
     assert head["整体可用率"] == "85.51%"
     assert head["设备中断"] == "3"
+    assert head["上联口中断"] == "1"
     assert head["升级"] == "1"
     # The open fault and the open outage; not the informational first configuration.
     assert head["未关闭事项"] == "2"
@@ -245,12 +289,34 @@ def test_daily_report(documents: dict[str, Document]) -> None:
         ("fw-a", "2026-12-15 11:00", "2026-12-15 13:00", "2小时0分"),
         ("fw-b", "2026-12-15 13:30", "仍中断", "30分"),
     ]
+    # fw-c's uplink GE1/0/2, down in the six polls from 11:00, up at 12:00 (the hour is what
+    # the roll-ups keep); its unused GE1/0/3 is not listed.
+    assert rows(daily, "上联口中断情况", "设备") == [
+        ("fw-c", "GE1/0/2", "2026-12-15 11:00", "2026-12-15 12:00", "6")
+    ]
     assert rows(daily, "未关闭事项", "设备") == [OPEN_FAULT]
     assert rows(daily, "未关闭事项", "设备", 1) == [
         ("fw-b", "重要", "设备不可达（自 2026-12-15 13:30）", "2026-12-15 13:30", "30分")
     ]
     assert len(rows(daily, "工程师工作记录", "编号")) == 5
     assert rows(daily, "应急响应", "编号") == INCIDENT_ROWS
+
+
+def test_a_daily_report_made_while_the_uplink_is_down(history: Store) -> None:
+    """Made at 11:30, within the hour the uplink was down: still down, and an open item."""
+    made = GENERATED_AT - dt.timedelta(hours=2, minutes=30)
+    daily = build_document("daily", read_data(history, DAY, made), "zh", SETTINGS)
+    assert rows(daily, "上联口中断情况", "设备") == [
+        ("fw-c", "GE1/0/2", "2026-12-15 11:00", "仍中断", "6")
+    ]
+    uplink = (
+        "fw-c",
+        "警告",
+        "上联口 GE1/0/2 中断（自 2026-12-15 11:00 所在小时）",
+        "2026-12-15 11:00",
+        "30分",
+    )
+    assert uplink in rows(daily, "未关闭事项", "设备", 1)
 
 
 def test_upgrades_report(documents: dict[str, Document]) -> None:
@@ -293,8 +359,8 @@ def test_work_summary(documents: dict[str, Document]) -> None:
     month, whole = rows(summary, "表 1  逐月主要指标", "月份")
     # Availability, outages, alerts, changes, signature upgrades, devices updated, hardware
     # faults, records: the same figures as the monthly report's.
-    expected = ("85.51%", "3")
-    assert month[1:3] == whole[1:3] == expected
+    expected = ("85.51%", "3", "4")
+    assert month[1:4] == whole[1:4] == expected
     assert month[4:] == whole[4:] == ("1", "0（0/0）", "1", "1/1", "1", "5")
     assert rows(summary, "表 2  各设备可用率", "设备") == [
         ("fw-a", "headquarters", "66.25%", "2026-12: 66.25%", "2", "2小时2分"),
@@ -313,14 +379,21 @@ def test_work_summary(documents: dict[str, Document]) -> None:
         ("fw-a", "2026-12-15 11:00", "2026-12-15 13:00", "2小时0分"),
         ("fw-b", "2026-12-15 13:30", "未恢复", "30分"),
     ]
-    assert rows(summary, "表 8  特征库升级服务范围内设备的升级情况", "设备") == [
+    # Incidents: 4; 1 answered within 10 minutes, 2 with no engineer's record; 2 over
+    # within 2 hours (the 90 s and the 2 h outage), 2 still going at 14:00.
+    assert rows(summary, "表 5  故障事件响应与处置（按月）", "月份") == [
+        ("2026-12", "4", "1", "2", "2", "2"),
+        ("全期", "4", "1", "2", "2", "2"),
+    ]
+    assert rows(summary, "表 6  故障事件明细", "设备") == SUMMARY_INCIDENTS
+    assert rows(summary, "表 9  特征库升级服务范围内设备的升级情况", "设备") == [
         ("fw-c", "NGFW4000", "病毒库、入侵防御特征库", "1", "1/1", "2026-12-15", "病毒库")
     ]
-    assert rows(summary, "表 9  硬件故障（风扇/电源）", "设备") == [OPEN_FAULT]
+    assert rows(summary, "表 10  硬件故障（风扇/电源）", "设备") == [OPEN_FAULT]
     assert (
         len(
-            rows(summary, "表 10  工程师工作记录（维护、维修、调优、升级、应急响应、值班）", "编号")
+            rows(summary, "表 11  工程师工作记录（维护、维修、调优、升级、应急响应、值班）", "编号")
         )
         == 5
     )
-    assert rows(summary, "表 11  应急响应记录：响应与到场时间", "编号") == INCIDENT_ROWS
+    assert rows(summary, "表 12  应急响应记录：响应与到场时间", "编号") == INCIDENT_ROWS

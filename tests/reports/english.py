@@ -41,11 +41,12 @@ def english_words(text: str, data_values: set[str] = frozenset()) -> list[str]: 
 
 
 def data_values(data: ReportData) -> set[str]:
-    """What the documents quote from the data as it is (names, models, sites, versions,
-    engineers' notes): proper names and free text, not wording."""
+    """What the documents quote from the data as it is (names, models, versions, engineers'
+    notes): proper names and free text, not wording. Not a site's code: documents print the
+    inventory's display name (``site_name``), so a code in the text is a leak."""
     values = {"x"}  # the chart folder of the Markdown rendering
     for info in data.devices:
-        values |= {info.name, info.model, info.site}
+        values |= {info.name, info.model}
     for health in data.health.values():
         values |= {component.name for component in health.components}
     values |= {p.name for p in data.interfaces}
@@ -78,9 +79,9 @@ def pdf_english_words(text: str, data: ReportData, proper: set[str] = frozenset(
     that are neither a piece of the data's values or ``proper`` names (a table cell wraps a
     name anywhere and drops a hyphen at the break, a page break parts a name's pieces), nor
     a unit, abbreviation or version. A piece shorter than three characters must be a whole word
-    of a value, so "no" is not excused by a name that happens to contain it. Site codes
-    count as data here: that documents print a site's display name is
-    tests/reports/test_site_labels.py's to check."""
+    of a value, so "no" is not excused by a name that happens to contain it. A site's code
+    (``headquarters``) is not excused: every site of the shipped inventory has a display
+    name, and the documents print it."""
     values = {v for v in data_values(data) | proper if v and v != "x"}
     joined = "\n".join(values | {squeezed(v) for v in values})
     leaks: list[str] = []

@@ -3,10 +3,13 @@ Beijing time), three devices at two sites, a health poll every 6 hours.
 
 - ``fw-1`` (hq): unanswered at polls 20-21 of April (one outage) and from the last two polls
   of April to the first two of May (one outage across the month's end: two months' pieces,
-  one outage of the period). Two device-down events: the first acknowledged after 5 minutes
-  and closed after 3 hours, the second acknowledged after 15 minutes and closed in May.
+  one outage of the period). An engineer's incident record for each: the first answered 5
+  minutes after the report and resolved after 3 hours, the second answered after 15 minutes.
 - ``av-1`` (city, signature service): av library v1 (start), v2 (10 April), v3 (10 May): two
-  upgrades, one in each month; a failed-fan event closed after an hour, never acknowledged.
+  upgrades, one in each month; its fan read failed at poll 40 (one 6-hour fault, no
+  engineer's record); an incident record in May that monitoring saw nothing of.
+- alert events (device down, fan failed) as the demo generator writes them: counted as
+  alerts, never as incidents (production does not write them).
 - ``sw-1`` (hq, signature service on paper): one library seen once, released long ago, never
   upgraded: stale at the end, no month with an update; configuration v2 approved in April,
   v3 in May never approved.
@@ -24,11 +27,13 @@ from pathlib import Path
 import pytest
 
 from agent.recorder import Recorder
+from agent.records import NewRecord, add_record
+from agent.reports.data import ComponentFault, Outage, RecordRow
 from agent.reports.document import Table
 from agent.reports.period import PeriodError, months_of, range_period, report_timezone, year_period
 from agent.reports.settings import ReportSettings
 from agent.reports.summary import build_summary
-from agent.reports.summary_data import SummaryData, load_summary_data
+from agent.reports.summary_data import SummaryData, incidents, load_summary_data
 from agent.store import open_store
 from agent.store import repository as repo
 from agent.store.engine import Store
@@ -77,16 +82,20 @@ def at(index: int) -> dt.datetime:
     return PERIOD.start + index * STEP
 
 
+FAN_FAILED_POLL = 40
+
+
 def _snapshot(name: str, index: int) -> HealthSnapshot:
     if name == "fw-1" and index in DOWN:
         return HealthSnapshot(name, at(index), reachable=False, unreadable={"snmp": "timeout"})
+    fan_failed = name == "av-1" and index == FAN_FAILED_POLL
     return HealthSnapshot(
         device=name,
         collected_at=at(index),
         reachable=True,
         cpu_ratio=0.2,
         memory_ratio=0.4,
-        fans=[Component("Fan 1", "ok", "1")],
+        fans=[Component("Fan 1", "failed" if fan_failed else "ok", "2" if fan_failed else "1")],
     )
 
 
@@ -144,6 +153,38 @@ def build_two_months(store: Store) -> None:
         repo.add_event(
             session, "config-changed", "info", "sw-1 配置变更", device="sw-1", occurred_at=at(150)
         )
+        minutes = dt.timedelta(minutes=1)
+        for entry in (
+            NewRecord(
+                "incident",
+                "fw-1 不可达",
+                "值班组",
+                device="fw-1",
+                reported_at=at(20) + 2 * minutes,
+                responded_at=at(20) + 7 * minutes,
+                resolved_at=at(20) + 180 * minutes,
+                action="重启上联交换机端口",
+            ),
+            NewRecord(
+                "incident",
+                "fw-1 不可达",
+                "值班组",
+                device="fw-1",
+                reported_at=at(APRIL_POLLS - 2) + minutes,
+                responded_at=at(APRIL_POLLS - 2) + 16 * minutes,
+            ),
+            NewRecord(
+                "incident",
+                "av-1 网页访问缓慢",
+                "值班组",
+                device="av-1",
+                reported_at=at(200),
+                responded_at=at(200) + 8 * minutes,
+                resolved_at=at(200) + 60 * minutes,
+                action="清理会话表",
+            ),
+        ):
+            add_record(session, entry, recorded_by="tester", now=GENERATED_AT)
 
 
 @pytest.fixture(scope="module")
@@ -207,32 +248,81 @@ def test_an_outage_across_the_months_end_counts_once(summary: SummaryData) -> No
     assert joined.duration(summary.as_of) == dt.timedelta(hours=24)
 
 
-def test_incidents_against_the_response_and_resolution_targets(summary: SummaryData) -> None:
+def test_incidents_are_what_monitoring_saw_merged_with_the_records(summary: SummaryData) -> None:
+    """Outages and hardware faults, not alert events; the response comes from the engineer's
+    record overlapping the spell, or is not recorded; a record monitoring did not see is an
+    incident of its own."""
     incidents = summary.incidents
-    assert [(i.event.kind, i.category) for i in incidents] == [
-        ("device-down", "down"),
-        ("fan-failed", "hardware"),
-        ("device-down", "down"),
+    assert [(i.device, i.category, i.start) for i in incidents] == [
+        ("fw-1", "down", at(20)),
+        ("av-1", "hardware", at(FAN_FAILED_POLL)),
+        ("fw-1", "down", at(APRIL_POLLS - 2)),
+        ("av-1", "reported", at(200)),
     ]
-    first, fan, second = incidents
+    first, fan, second, reported = incidents
     assert (first.response, first.response_met) == (dt.timedelta(minutes=5), True)
-    assert (first.resolution, first.resolution_met) == (dt.timedelta(hours=3), False)
-    assert (fan.response, fan.response_met) == (None, None)
-    assert (fan.resolution, fan.resolution_met) == (dt.timedelta(hours=1), True)
+    assert (first.duration, first.recovered_in_time) == (dt.timedelta(hours=12), False)
+    assert (fan.record, fan.response, fan.response_met) == (None, None, None)
+    assert (fan.duration, fan.end, fan.component) == (STEP, at(41), ("fan", "Fan 1"))
+    assert second.record is not None and second.record.summary == "fw-1 不可达"
     assert (second.response, second.response_met) == (dt.timedelta(minutes=15), False)
-    assert second.resolution == dt.timedelta(hours=24)
+    # Across the month's end: one incident of 24 hours, from the monitored outage.
+    assert (second.duration, second.end) == (dt.timedelta(hours=24), at(APRIL_POLLS + 2))
+    assert (reported.response, reported.duration) == (
+        dt.timedelta(minutes=8),
+        dt.timedelta(hours=1),
+    )
+    assert reported.recovered_in_time
+
+
+def test_a_record_goes_to_the_spell_that_began_nearest_its_report() -> None:
+    """A fan left failed for weeks does not take the record of an outage on the same box a
+    week later; each record is one incident's."""
+    day = dt.timedelta(days=1)
+    fault = ComponentFault("fw-1", "fan", "Fan 1", at(0), at(0), 1, None)
+    outage = Outage("fw-1", at(0) + 7 * day, at(0) + 7 * day + STEP, 1)
+    minutes = dt.timedelta(minutes=1)
+    record = RecordRow(
+        1, "fw-1", "incident", "closed", "fw-1 不可达", "重启", None, "值班组",
+        outage.start + 9 * minutes, outage.start + 60 * minutes, outage.start + 2 * minutes,
+        None, outage.start + 60 * minutes, outage.start + 61 * minutes,
+    )  # fmt: skip
+    found = incidents([outage], [fault], [record], at(0) + 30 * day)
+    assert [(i.category, i.record) for i in found] == [("hardware", None), ("down", record)]
+    assert found[1].response == 7 * minutes
 
 
 def test_the_document_numbers(summary: SummaryData) -> None:
     document = build_summary(summary, "zh", ReportSettings())
     months = table(document, "逐月主要指标")
     assert months.rows[0][:6] == ("2026-04", "98.89%", "2", "3", "3", "1（1/0）")
-    assert months.rows[1][:6] == ("2026-05", "99.46%", "1", "0", "1", "1（0/1）")
+    assert months.rows[1][:6] == ("2026-05", "99.46%", "1", "1", "1", "1（0/1）")
     # Whole period: the outage across the month's end once; sw-1's v2 approved, v3 not.
-    assert months.rows[2][:6] == ("全期", "99.18%", "2", "3", "4", "2（1/1）")
+    assert months.rows[2][:6] == ("全期", "99.18%", "2", "4", "4", "2（1/1）")
     incidents = table(document, "故障事件响应与处置（按月）")
-    # month, incidents, responded in 10 min, no response, resolved in 2 h, open
-    assert incidents.rows[-1] == ("全期", "3", "1", "1", "1", "0")
+    # month, incidents, responded in 10 min, no engineer's record, over within 2 h, open
+    assert incidents.rows[-1] == ("全期", "4", "2", "1", "1", "0")
+    details = table(document, "故障事件明细")
+    assert [row[2:] for row in details.rows] == [
+        (
+            "设备中断",
+            "设备无应答（2 次采样失败）",
+            "12小时0分",
+            "5分（达标）",
+            "未到场（远程处置）",
+            "1",
+        ),
+        ("硬件故障", "风扇 Fan 1", "6小时0分", "无人工记录", "无人工记录", "—"),
+        (
+            "设备中断",
+            "设备无应答（4 次采样失败）",
+            "1天0小时0分",
+            "15分（超时）",
+            "未到场（远程处置）",
+            "2",
+        ),
+        ("人工报告", "av-1 网页访问缓慢", "1小时0分", "8分（达标）", "未到场（远程处置）", "3"),
+    ]
     devices = table(document, "各设备可用率")
     fw = next(row for row in devices.rows if row[0] == "fw-1")
     assert fw[1:] == ("hq", "97.54%", "2026-04: 96.67%", "2", "1天12小时0分")
@@ -261,7 +351,7 @@ def test_the_document_numbers(summary: SummaryData) -> None:
         cited = sentence.rsplit("（见表 ", 1)[1].rstrip("）。").replace("表 ", "").split("、")
         assert cited and set(cited) <= numbers, sentence
     assert any("各站点可用率：城区支队 100.00%、hq 98.77%" in s for s in bullets), bullets
-    assert any("共处理故障事件 3 起" in s and "1 起在 10 分钟内响应" in s for s in bullets)
+    assert any("共发生故障事件 4 起" in s and "2 起在 10 分钟内响应" in s for s in bullets)
     assert any(
         "完成特征库升级 2 次" in s and "2 台设备在周期结束时存在超期特征库" in s for s in bullets
     )
@@ -300,8 +390,8 @@ def test_postgresql_gives_the_same_figures(db_url: str, summary: SummaryData) ->
             figures = load_summary_data(session, PERIOD, GENERATED_AT)
     assert figures.availability(["fw-1"]) == summary.availability(["fw-1"])
     assert figures.outages == summary.outages
-    assert [(i.response, i.resolution) for i in figures.incidents] == [
-        (i.response, i.resolution) for i in summary.incidents
+    assert [(i.category, i.response, i.duration) for i in figures.incidents] == [
+        (i.category, i.response, i.duration) for i in summary.incidents
     ]
     assert len(figures.upgrades) == len(summary.upgrades) == 2
 
@@ -355,4 +445,4 @@ def test_the_command_writes_the_summary(summary_store: Store, tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "netmon-summary-2026-04-01_2026-05-31.md").read_text()
     assert "# 运维服务工作总结" in text
-    assert "| 全期 | 99.18% | 2 | 3 | 4 |" in text
+    assert "| 全期 | 99.18% | 2 | 4 | 4 |" in text

@@ -255,6 +255,16 @@ STRINGS: dict[str, str] = {
     "daily.open.fault": "{component} failed (since {since})",
     "daily.open.down": "device unreachable (since {since})",
     "daily.open.since": "Since",
+    "daily.open.uplink": "uplink {interface} down (since the hour from {since})",
+    "daily.uplinks": "Uplinks down",
+    "uplinks.title": "Uplinks that went down",
+    "uplinks.none": "No uplink went down in this period.",
+    "uplinks.down_from": "Down in the hour from",
+    "uplinks.back_by": "Back by",
+    "uplinks.note": "Uplinks are the ports the inventory marks so. Times come from the hourly "
+    "interface roll-ups: down from the start of the first hour with a down poll, back by the "
+    "end of the last one (a dash once the hourly roll-ups are no longer kept); a port the "
+    "operator shut is never down.",
     "daily.sign.title": "Duty record",
     "upgrades.summary": "Summary of changes",
     "upgrades.category": "Category",

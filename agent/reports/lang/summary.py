@@ -30,9 +30,9 @@ ZH: dict[str, str] = {
     "claim.lowest": "可用率最低的设备为 {device}（{value}）{cite}。",
     "claim.sites": "各站点可用率：{sites}{cite}。",
     "claim.outages": "共发生设备中断 {count} 次，累计 {duration}{cite}。",
-    "claim.incidents": "共处理故障事件 {count} 起（设备中断 {down} 起、硬件故障 {hardware} 起），"
-    "其中 {met} 起在 10 分钟内响应，{unacked} 起无响应记录；"
-    "{resolved} 起在 2 小时内处置完毕，{open} 起尚未关闭{cite}。",
+    "claim.incidents": "共发生故障事件 {count} 起（设备中断 {down} 起、硬件故障 {hardware} 起、"
+    "人工报告 {reported} 起），其中 {met} 起在 10 分钟内响应，{unrecorded} 起无人工记录；"
+    "{recovered} 起在 2 小时内恢复，{open} 起尚未恢复{cite}。",
     "claim.no_incidents": "统计周期内未发生需要应急响应的故障事件{cite}。",
     "claim.alerts": "共产生告警 {count} 条（紧急 {critical}、重要 {major}、次要 {minor}、"
     "警告 {warning}、提示 {info}）{cite}。",
@@ -78,28 +78,28 @@ ZH: dict[str, str] = {
     "no_outages": "统计周期内未发生设备中断。",
     # incidents
     "s.incidents": "故障与应急响应",
-    "s.incidents.note": "故障事件指设备中断、风扇/电源故障、设备更换及紧急级别的告警。"
-    "响应时间 = 确认时间 − 发生时间（目标 ≤ 10 分钟）；处置时间 = 关闭时间 − 发生时间"
-    "（目标 ≤ 2 小时，超过则须高级工程师到场）。现场到达时间以工程师工作记录为准。",
+    "s.incidents.note": "故障事件取自监控数据：设备中断（维护窗口外连续无应答超过设备宕机告警的"
+    "等待时间）和风扇/电源故障，持续时间为监控所见的时长（2 小时内未恢复的，须高级工程师到场）。"
+    "同一设备、时间重叠的工程师应急响应记录与之合并：响应用时 = 响应时间 − 报告时间"
+    "（目标 ≤ 10 分钟），到场用时 = 到场时间 − 报告时间（城区 ≤ 2 小时、郊区 ≤ 4 小时），"
+    "均以该记录为准；没有记录的注明“无人工记录”，不作推算。"
+    "监控未见的应急响应记录单列为“人工报告”。",
     "t.incident_months": "故障事件响应与处置（按月）",
     "t.incidents": "故障事件明细",
     "col.responded": "10 分钟内响应",
-    "col.unacked": "无响应记录",
-    "col.resolved": "2 小时内处置",
-    "col.open": "未关闭",
-    "col.occurred": "发生时间",
+    "col.unrecorded": "无人工记录",
+    "col.recovered": "2 小时内恢复",
+    "col.open": "未恢复",
     "col.category": "类别",
     "col.what": "内容",
-    "col.response": "响应时间",
-    "col.resolution": "处置时间",
-    "col.met": "达标",
+    "col.response": "响应用时",
+    "col.arrival": "到场用时",
+    "col.record": "应急记录编号",
     "category.down": "设备中断",
     "category.hardware": "硬件故障",
-    "category.other": "紧急告警",
-    "met.yes": "是",
-    "met.no": "否",
-    "met.unknown": "无记录",
-    "not_closed": "未关闭",
+    "category.reported": "人工报告",
+    "incident.down": "设备无应答（{polls} 次采样失败）",
+    "no_record": "无人工记录",
     "no_incidents": "统计周期内无故障事件。",
     # alerts
     "s.alerts": "告警统计",
@@ -166,7 +166,8 @@ ZH: dict[str, str] = {
     "src.availability": "outages、maintenance_windows、monitoring_gaps"
     "（中断区间、维护窗口、监控系统自身中断）",
     "src.outages": "outages（连续未应答的采样区间）",
-    "src.incidents": "events（发生、确认、关闭时间）",
+    "src.incidents": "outages、component_episodes（监控所见的中断与风扇/电源故障）、"
+    "maintenance_records（应急响应记录的报告、响应、到场、解决时间）",
     "src.alerts": "events（按发生时间与级别）",
     "src.changes": "config_versions（版本、采集时间、审批人、审批时间）",
     "src.signatures": "signature_versions（版本、发布日期、首次发现时间）",
@@ -204,9 +205,9 @@ EN: dict[str, str] = {
     "claim.lowest": "The least available device was {device} ({value}){cite}.",
     "claim.sites": "Availability per site: {sites}{cite}.",
     "claim.outages": "{count} device outages, {duration} in total{cite}.",
-    "claim.incidents": "{count} incidents handled ({down} device down, {hardware} hardware "
-    "faults): {met} responded to within 10 minutes, {unacked} without a recorded response; "
-    "{resolved} resolved within 2 hours, {open} still open{cite}.",
+    "claim.incidents": "{count} incidents ({down} device down, {hardware} hardware faults, "
+    "{reported} reported by hand): {met} responded to within 10 minutes, {unrecorded} not "
+    "recorded by an engineer; {recovered} recovered within 2 hours, {open} not yet{cite}.",
     "claim.no_incidents": "No incident needed an emergency response in the period{cite}.",
     "claim.alerts": "{count} alerts (critical {critical}, major {major}, minor {minor}, "
     "warning {warning}, info {info}){cite}.",
@@ -252,29 +253,30 @@ EN: dict[str, str] = {
     "still_down": "still down",
     "no_outages": "No device outage in the period.",
     "s.incidents": "Incidents and response",
-    "s.incidents.note": "Incidents: devices down, failed fans or power supplies, replaced "
-    "devices and critical alerts. Response = acknowledged - occurred (target 10 minutes); "
-    "resolution = closed - occurred (target 2 hours, beyond which a senior engineer goes on "
-    "site). On-site arrival times come from the engineers' records.",
+    "s.incidents.note": "Incidents come from monitoring: devices down (silent outside "
+    "maintenance for longer than the device-down alert waits) and failed fans or power "
+    "supplies, lasting as long as monitoring saw (beyond 2 hours a senior engineer goes on "
+    "site). An engineer's incident record of the same device overlapping in time is merged "
+    "in: response = responded - reported (target 10 minutes), arrival = arrived - reported "
+    "(2 hours city, 4 hours suburban), both from that record; without one they read 'not "
+    "recorded', never estimated. Incident records monitoring did not see are listed as "
+    "'reported by hand'.",
     "t.incident_months": "Incident response and resolution per month",
     "t.incidents": "Incidents",
     "col.responded": "Responded in 10 min",
-    "col.unacked": "No response recorded",
-    "col.resolved": "Resolved in 2 h",
-    "col.open": "Open",
-    "col.occurred": "Occurred",
+    "col.unrecorded": "Not recorded",
+    "col.recovered": "Recovered in 2 h",
+    "col.open": "Not recovered",
     "col.category": "Category",
     "col.what": "What",
     "col.response": "Response",
-    "col.resolution": "Resolution",
-    "col.met": "On target",
+    "col.arrival": "On site",
+    "col.record": "Incident record",
     "category.down": "device down",
     "category.hardware": "hardware fault",
-    "category.other": "critical alert",
-    "met.yes": "yes",
-    "met.no": "no",
-    "met.unknown": "not recorded",
-    "not_closed": "open",
+    "category.reported": "reported by hand",
+    "incident.down": "no answer ({polls} failed polls)",
+    "no_record": "not recorded",
     "no_incidents": "No incident in the period.",
     "s.alerts": "Alerts",
     "t.alerts": "Alerts per month and severity",
@@ -335,7 +337,9 @@ EN: dict[str, str] = {
     "src.availability": "outages, maintenance_windows, monitoring_gaps (outages, maintenance "
     "windows, netmon's own downtime)",
     "src.outages": "outages (spells of unanswered polls)",
-    "src.incidents": "events (occurred, acknowledged, closed times)",
+    "src.incidents": "outages, component_episodes (outages and fan / power supply faults "
+    "monitoring saw), maintenance_records (incident records: reported, responded, arrived, "
+    "resolved)",
     "src.alerts": "events (by time raised and severity)",
     "src.changes": "config_versions (version, collected, approver, approved at)",
     "src.signatures": "signature_versions (version, release date, first seen)",

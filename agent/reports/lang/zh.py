@@ -251,6 +251,15 @@ STRINGS: dict[str, str] = {
     "daily.open.fault": "{component} 故障（自 {since}）",
     "daily.open.down": "设备不可达（自 {since}）",
     "daily.open.since": "开始时间",
+    "daily.open.uplink": "上联口 {interface} 中断（自 {since} 所在小时）",
+    "daily.uplinks": "上联口中断",
+    "uplinks.title": "上联口中断情况",
+    "uplinks.none": "本期无上联口中断。",
+    "uplinks.down_from": "中断开始（所在小时）",
+    "uplinks.back_by": "恢复（不晚于）",
+    "uplinks.note": "上联口由资产清单标注。中断时间取自接口小时汇总：开始为首个出现中断采样的小时"
+    "的起点，恢复为最后一个出现中断采样的小时的终点（小时汇总已过保留期的显示为“—”）；"
+    "管理员关闭的端口不计为中断。",
     "daily.sign.title": "值班记录",
     # upgrades
     "upgrades.summary": "变更汇总",
