@@ -109,6 +109,8 @@ def char_em(ch: str, bold: bool = False) -> float:
     (a character DejaVu lacks is taken as its widest glyph)."""
     if _is_wide(ch):
         return 1.0
+    if ch == BREAK_HINT:
+        return 0.0
     advances, widest = _latin_advances(bold)
     return advances.get(ord(ch), widest)
 
@@ -162,6 +164,24 @@ def _closes(ch: str) -> bool:
     return _is_wide(ch) and unicodedata.category(ch) in ("Pe", "Pf", "Po")
 
 
+# A zero-width space: a line may break here, nothing is printed.
+BREAK_HINT = "\u200b"
+
+
+def with_break_hints(text: str) -> str:
+    """``text`` with a break allowed after a full-width mark that is followed by Latin text.
+    LibreOffice keeps "、" with the Latin word after it, so a list of names joined by "、"
+    ("health_hourly、outages、events") is one unbreakable run, broken mid-name in any column
+    narrower than all of it; after the hint it wraps after a "、"."""
+    out = []
+    for index, ch in enumerate(text):
+        out.append(ch)
+        following = text[index + 1 : index + 2]
+        if _closes(ch) and following and _latin(following):
+            out.append(BREAK_HINT)
+    return "".join(out)
+
+
 def _break_between(before: str, after: str) -> bool:
     """May a line break between these two (non-space) characters?"""
     if _closes(after) or _opens(before):
@@ -181,8 +201,8 @@ def token_em(text: str, bold: bool = False) -> float:
     """Width in em of the widest part of ``text`` a line cannot break inside."""
     longest = current = 0.0
     previous = ""
-    for ch in text:
-        if ch.isspace():
+    for ch in with_break_hints(text):
+        if ch.isspace() or ch == BREAK_HINT:
             current, previous = 0.0, ""
             continue
         if previous and _break_between(previous, ch):

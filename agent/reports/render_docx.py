@@ -21,7 +21,7 @@ from docx.styles.style import BaseStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from agent.reports.column_widths import CELL_PADDING_CM, table_layout
+from agent.reports.column_widths import CELL_PADDING_CM, table_layout, with_break_hints
 from agent.reports.document import BulletList, Chart, Document, Paragraph, SignOff, Table
 
 BODY_FONT = ("Times New Roman", "宋体")
@@ -159,7 +159,7 @@ def _table(docx: object, block: Table) -> None:
     _repeat_header(table)
     for row in block.rows:
         for cell, value, width in zip(table.add_row().cells, row, widths, strict=True):
-            cell.text = value
+            cell.text = with_break_hints(value)
             cell.width = width
     for row in table.rows:
         for cell in row.cells:

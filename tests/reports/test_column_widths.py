@@ -21,6 +21,7 @@ from agent.reports.column_widths import (
     table_layout,
     text_em,
     token_em,
+    with_break_hints,
 )
 from agent.reports.document import Document, Table
 from agent.reports.render_docx import TEXT_WIDTH_CM, render_docx
@@ -91,7 +92,10 @@ def test_tokens_keep_dates_names_and_numbers_whole() -> None:
     assert token_em("设备中断") == 1.0
     assert token_em("恢复，更换") == 2.0
     assert token_em("10（7/3）") == pytest.approx(text_em("10（7/3）"))
-    assert token_em("病毒库、URL 分类库") == pytest.approx(text_em("库、URL"))
+    # ... except where render_docx hints a break after the mark: a list of names wraps.
+    assert token_em("病毒库、URL 分类库") == pytest.approx(text_em("URL"))
+    assert with_break_hints("health_hourly、outages") == "health_hourly、\u200boutages"
+    assert token_em("health_hourly、outages、events") == pytest.approx(text_em("health_hourly、"))
     # CJK and digits side by side get a little space between them: counted.
     assert text_em("2天") > text_em("2") + 1.0
 
