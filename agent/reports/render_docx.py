@@ -16,16 +16,20 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
+from agent.reports.column_widths import CELL_PADDING_CM, table_layout, with_break_hints
 from agent.reports.document import BulletList, Chart, Document, Paragraph, SignOff, Table
 
 BODY_FONT = ("Times New Roman", "宋体")
 HEADING_FONT = ("Arial", "黑体")
 HEADER_FILL = "E8EEF5"
+PAGE_WIDTH_CM, MARGIN_CM = 21.0, 2.2  # A4 portrait
+TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
+COVER_COLUMNS_CM = (3.5, 10.5)
 
 
 def _font(style: BaseStyle, latin: str, east_asian: str, size: float | None = None) -> None:
@@ -46,9 +50,9 @@ def _font(style: BaseStyle, latin: str, east_asian: str, size: float | None = No
 def _set_up(docx: object, document: Document, generated_at: dt.datetime | None) -> None:
     section = docx.sections[0]  # type: ignore[attr-defined]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.2)
-    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(MARGIN_CM)
+    section.top_margin = section.bottom_margin = Cm(MARGIN_CM)
     styles = docx.styles  # type: ignore[attr-defined]
     _font(styles["Normal"], *BODY_FONT, size=10.5)
     for level, size in ((1, 16), (2, 14), (3, 12), (4, 11)):
@@ -88,11 +92,13 @@ def _cover(docx: object, document: Document) -> None:
         docx.add_paragraph()  # type: ignore[attr-defined]
     table = docx.add_table(rows=0, cols=2)  # type: ignore[attr-defined]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = [Cm(width) for width in COVER_COLUMNS_CM]
+    _grid(table, widths)
     for label, value in document.cover:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = f"{label}：" if document.lang == "zh" else f"{label}:", value
         cells[0].paragraphs[0].runs[0].bold = True
-        cells[0].width, cells[1].width = Cm(3.5), Cm(10.5)
+        cells[0].width, cells[1].width = widths
     docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # type: ignore[attr-defined]
 
 
@@ -103,6 +109,29 @@ def _shade(cell: object, fill: str) -> None:
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
     properties.append(shading)
+
+
+def _grid(table: DocxTable, widths: list[Length]) -> None:
+    """Fixed column widths: the table's width and grid for LibreOffice, each cell's width (set
+    by the caller as rows are added) for Word; and the cell margins the widths were computed
+    with (Word's default is wider)."""
+    table.autofit = False
+    properties = table._tbl.tblPr
+    width = properties.find(qn("w:tblW"))  # python-docx writes one ("auto")
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(sum(column.twips for column in widths)))
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(Cm(CELL_PADDING_CM / 2).twips))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    # Word rejects a tblPr whose children are out of the schema's order.
+    properties.insert_element_before(
+        margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange"
+    )
+    for column, column_width in zip(table.columns, widths, strict=True):
+        column.width = column_width
 
 
 def _repeat_header(table: DocxTable) -> None:
@@ -119,20 +148,25 @@ def _table(docx: object, block: Table) -> None:
         caption.paragraph_format.keep_with_next = True
     table = docx.add_table(rows=1, cols=len(block.headers))  # type: ignore[attr-defined]
     table.style = "Table Grid"
-    for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
+    size_pt, widths_cm = table_layout(block.headers, block.rows, TEXT_WIDTH_CM)
+    widths = [Cm(width) for width in widths_cm]
+    _grid(table, widths)
+    for cell, header, width in zip(table.rows[0].cells, block.headers, widths, strict=True):
         cell.text = header
+        cell.width = width
         cell.paragraphs[0].runs[0].bold = True
         _shade(cell, HEADER_FILL)
     _repeat_header(table)
     for row in block.rows:
-        for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = value
+        for cell, value, width in zip(table.add_row().cells, row, widths, strict=True):
+            cell.text = with_break_hints(value)
+            cell.width = width
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
-                    run.font.size = Pt(9)
+                    run.font.size = Pt(size_pt)
     docx.add_paragraph()  # type: ignore[attr-defined]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from report_history import PERIOD
 from agent.inventory import load_inventory
 from agent.reports import REPORT_KINDS
 from agent.reports.build import build_document, read_data, write_document
-from agent.reports.document import Document
+from agent.reports.document import Document, Table
 from agent.reports.lang import zh
 from agent.reports.settings import ReportSettings
 from agent.reports.summary import build_summary
@@ -36,6 +37,9 @@ SETTINGS = ReportSettings(
     agency="测试机关", contractor="测试承包商", prepared_by="驻场一组", reviewed_by="项目经理"
 )
 TEMPLATE_FIELD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_:]*\}")
+# Values a table column must never break inside: months, dates, times, percentages (device
+# names are taken from the inventory).
+TABLE_VALUE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?|\d{2}:\d{2}|\d+(?:\.\d+)?%")
 KINDS = (*REPORT_KINDS, "summary")
 
 
@@ -154,3 +158,56 @@ def test_the_chinese_pdf_has_no_english(pdfs: dict[str, dict[str, object]], kind
     tables = {table.name for table in Base.metadata.sorted_tables}
     leaks = pdf_english_words(text, pdfs["data"], tables)  # type: ignore[arg-type]
     assert leaks == [], f"{kind}: English in the Chinese PDF: {sorted(set(leaks))}"
+
+
+def _table_values(document: Document, names: list[str]) -> set[str]:
+    """The dates, times, percentages and device names that make up a table cell by themselves
+    ("2026-04-12 09:06", "99.92%", "leadsec-a2350-01"). Inside a sentence ("将于 2026-05-20
+    到期") a date wraps with the text: LibreOffice breaks a line after its hyphen."""
+    values: set[str] = set()
+    for _, section in document.walk():
+        for block in section.blocks:
+            if isinstance(block, Table):
+                for row in block.rows:
+                    for cell in row:
+                        parts = cell.split()
+                        if parts and all(
+                            TABLE_VALUE.fullmatch(part) or part in names for part in parts
+                        ):
+                            values.update(parts)
+    return values
+
+
+def _split_values(text: str, values: set[str]) -> list[tuple[str, str, str]]:
+    """Values printed in two pieces: the end of one line and the start of the next (pdftotext
+    in reading order keeps a cell's lines together)."""
+    lines = [line.strip() for line in text.splitlines()]
+    split = []
+    for before, after in pairwise(lines):
+        tail = before.split()[-1] if before.split() else ""
+        head = after.split()[0] if after.split() else ""
+        joined = tail + head
+        for value in values:
+            if value in joined and value not in tail and value not in head:
+                split.append((value, before, after))
+    return split
+
+
+@pytest.mark.timeout(600)  # shares the conversion above
+@pytest.mark.parametrize("kind", KINDS)
+def test_table_values_are_not_broken_across_lines(
+    pdfs: dict[str, dict[str, object]], kind: str
+) -> None:
+    """Column widths follow the content: a date, a time, a percentage or a device name in a
+    table stays on one line (evenly split columns broke them: ``2026-`` / ``04-12``)."""
+    document: Document = pdfs["documents"][kind]  # type: ignore[assignment]
+    text: str = pdfs["texts"][kind]  # type: ignore[assignment]
+    names = [device.name for device in load_inventory(ROOT / "inventory.toml").devices]
+    values = _table_values(document, names)
+    assert any("-" in value and value[:4].isdigit() for value in values), "no date in a table"
+    assert any(value in names for value in values), f"{kind}: no device name in a table"
+    # Each value is printed whole somewhere, and nowhere in two pieces.
+    missing = sorted(value for value in values if value not in text)
+    assert not missing, f"{kind}: table values not printed whole: {missing[:10]}"
+    split = _split_values(text, values)
+    assert not split, f"{kind}: table values broken across lines: {split[:5]}"

@@ -344,8 +344,9 @@ STRINGS: dict[str, str] = {
     "records.repair.fault": "故障现象",
     "records.upgrades": "人工升级记录",
     "records.upgrades.none": "本期无人工升级记录",
-    "sign.repair": "维修工程师（签字）：________________    "
-    "用户确认（签字）：________________    日期：____年__月__日",
+    # One line on A4 at 10.5 pt (longer blanks wrapped the date: "日期：____年__" / "月__日").
+    "sign.repair": "维修工程师（签字）：__________    "
+    "用户确认（签字）：__________    日期：____年__月__日",
 }
 
 VENDORS: dict[str, str] = {
