@@ -46,6 +46,11 @@ CLI_FALLBACK_TIMEOUT_S = 10.0
 # doubling to 1 h: retrying on every poll cost an SSH login per device per interval (issue 10).
 FACTS_RETRY_FIRST_S = 300.0
 FACTS_RETRY_MAX_S = 3600.0
+# While SNMP gets no answer at all the daemon re-polls every 10 s (its health retries), and
+# each SSH fallback to a dead box waits out CLI_FALLBACK_TIMEOUT_S inside the poll's SNMP slot:
+# a site that goes dark would hold a slot per box. So a silent box gets at most one SSH try
+# per this many seconds (an SNMP agent that is off while SSH answers still gets its values).
+SILENT_CLI_EVERY_S = 60.0
 
 
 @dataclasses.dataclass
@@ -89,6 +94,8 @@ class HealthCollector:
         self.cli_for = cli_for
         self.clock = clock
         self._facts_retry: dict[str, _FactsRetry] = {}
+        # Device -> when the SSH fallback was last tried while SNMP was silent.
+        self._silent_cli_tried: dict[str, float] = {}
 
     async def collect(self, device: Device) -> HealthSnapshot:
         try:
@@ -111,7 +118,17 @@ class HealthCollector:
             )
         return snapshot
 
+    def _silent_cli_due(self, device: str, reachable: bool) -> bool:
+        """False while SNMP is silent and SSH failed too less than SILENT_CLI_EVERY_S ago."""
+        if reachable:
+            self._silent_cli_tried.pop(device, None)
+            return True
+        last = self._silent_cli_tried.get(device)
+        return last is None or self.clock() - last >= SILENT_CLI_EVERY_S
+
     async def _use_cli(self, device: Device, snapshot: HealthSnapshot) -> None:
+        if not self._silent_cli_due(device.name, snapshot.reachable):
+            return
         known = self._facts.get(device.name)
         rebooted = (
             known is not None
@@ -165,6 +182,10 @@ class HealthCollector:
                 fill_from_environment(
                     snapshot, cli.environment, rename=component_namer(device.vendor)
                 )
+            if not snapshot.reachable and cli.environment is None:
+                self._silent_cli_tried[device.name] = self.clock()
+            else:
+                self._silent_cli_tried.pop(device.name, None)
         if known is not None:
             identity = snapshot.identity
             snapshot.identity = dataclasses.replace(

@@ -102,3 +102,50 @@ def test_the_cli_can_be_switched_off_per_device(cli: _Cli, lab_devices) -> None:
     assert cli.calls == []
     asyncio.run(collector.collect(second))
     assert cli.calls == [(True, False)]
+
+
+def _silent_poll(collector: HealthCollector, device) -> HealthSnapshot:  # type: ignore[no-untyped-def]
+    snapshot = HealthSnapshot(device.name, NOW, reachable=False)
+    asyncio.run(collector._use_cli(device, snapshot))
+    return snapshot
+
+
+def test_a_silent_box_gets_one_ssh_try_a_minute_not_one_per_retry(cli: _Cli, inventory) -> None:  # type: ignore[no-untyped-def]
+    """The daemon re-polls a silent device every 10 s; each SSH fallback to a dead box waits
+    out its connect timeout inside the poll's SNMP slot, so after a failed try it is tried
+    again a minute later, not on every retry."""
+    device = inventory.devices[0]
+    clock = _Clock()
+    collector = HealthCollector(clock=clock)
+    _silent_poll(collector, device)
+    assert cli.calls == [(True, True)]  # the first silent poll tries SSH (SNMP may be off)
+    for _ in range(5):  # the retries of the next 50 s: SNMP only (SSH failed too)
+        clock.now += 10
+        _silent_poll(collector, device)
+    assert len(cli.calls) == 1
+    clock.now += 10  # a minute after the first try
+    _silent_poll(collector, device)
+    assert len(cli.calls) == 2
+    clock.now += 10
+    _poll(collector, device)  # it answers again (nothing for SSH to fill in)
+    assert len(cli.calls) == 2
+    _silent_poll(collector, device)  # silent again 10 s later: a new outage, a new first try
+    assert len(cli.calls) == 3
+
+
+def test_a_box_with_snmp_off_and_ssh_answering_keeps_its_cli_values(monkeypatch, inventory) -> None:  # type: ignore[no-untyped-def]
+    """The throttle is for dead boxes: while SSH answers, every silent poll reads the CLI."""
+    calls: list[bool] = []
+
+    def answering(device, *, facts: bool, environment: bool, serial: bool = False) -> CliHealth:  # type: ignore[no-untyped-def]
+        calls.append(environment)
+        return CliHealth(environment={"cpu": {"0": {"%usage": 12.0}}})
+
+    monkeypatch.setattr(health, "read_cli_health", answering)
+    clock = _Clock()
+    collector = HealthCollector(clock=clock)
+    for _ in range(4):
+        snapshot = _silent_poll(collector, inventory.devices[0])
+        assert snapshot.cpu_ratio == 0.12
+        clock.now += 10
+    assert calls == [True] * 4
