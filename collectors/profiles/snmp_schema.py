@@ -48,9 +48,12 @@ NUMBER_NAMES = (
 )
 STATE_NAMES = ("fans", "psus", "ha_role")
 # Our states a raw value may map to, per state table (collectors/snmp/plan.py reads them).
+# "unknown" may be listed for fans/PSUs so that a value the MIB defines as "cannot say"
+# (entPhySensorOperStatus unavailable(2)) is mapped on purpose, documented in the profile,
+# rather than left to the catch-all for values nobody foresaw; both read "unknown".
 ALLOWED_STATES = {
-    "fans": ("ok", "failed", "absent"),
-    "psus": ("ok", "failed", "absent"),
+    "fans": ("ok", "failed", "absent", "unknown"),
+    "psus": ("ok", "failed", "absent", "unknown"),
     "ha_role": ("active", "standby", "init"),
 }
 HEALTH_NAMES = (*NUMBER_NAMES, *STATE_NAMES, "disk")

@@ -18,7 +18,7 @@ from collectors.profiles import get_profile
 OID = tuple[int, ...]
 Aggregate = Literal["max", "mean", "first"]
 
-COMPONENT_STATES = ("ok", "failed", "absent")
+COMPONENT_STATES = ("ok", "failed", "absent", "unknown")
 ROLE_STATES = ("active", "standby", "init")
 
 

@@ -103,8 +103,37 @@ def test_a_state_name_outside_ours_is_refused_in_entries_and_fallbacks() -> None
     data = _h3c()
     data["health"]["fans"]["fallback"][0]["states"]["broken"] = [4]
     assert _refused(data) == (
-        f"{PATH}: health.fans.fallback.0.states: broken is not one of ok, failed, absent"
+        f"{PATH}: health.fans.fallback.0.states: broken is not one of ok, failed, absent, unknown"
     )
+
+
+def test_unknown_may_be_listed_for_fans_and_psus_but_not_for_the_ha_role() -> None:
+    data = _h3c()
+    data["health"]["psus"]["states"]["unknown"] = [99]
+    check_snmp_profile(data, PATH)
+    # The HA role has its own "unknown" for any unlisted value; listing it adds nothing.
+    topsec = copy.deepcopy(_shipped("topsec", "snmp.toml"))
+    topsec["health"]["ha_role"]["states"]["unknown"] = [99]
+    with pytest.raises(ProfileSchemaError) as caught:
+        check_snmp_profile(topsec, "topsec/snmp.toml")
+    assert str(caught.value) == (
+        "topsec/snmp.toml: health.ha_role.states: unknown is not one of active, standby, init"
+    )
+
+
+ENT_PHY_SENSOR_OPER_STATUS = "1.3.6.1.2.1.99.1.1.1.5"
+
+
+@pytest.mark.parametrize("vendor", sorted(load_profiles()))
+def test_entity_sensor_unavailable_is_never_read_as_an_empty_slot(vendor: str) -> None:
+    # RFC 3433: unavailable(2) is "the agent presently cannot obtain the sensor value", so a
+    # dead supply reporting it must read unknown (alerted), not absent (no series, no alert).
+    for name, entry in _shipped(vendor, "snmp.toml")["health"].items():
+        for source in (entry, *entry.get("fallback", ())):
+            if source.get("state_column") != ENT_PHY_SENSOR_OPER_STATUS:
+                continue
+            assert source["states"] == {"ok": [1], "failed": [3], "unknown": [2]}, name
+            assert "[rfc3433-entity-sensor-mib]" in source["source"], name
 
 
 def test_a_pattern_that_is_no_regular_expression_is_refused() -> None:
