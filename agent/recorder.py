@@ -4,8 +4,9 @@ Each health collection is a run (ok, partial when something could not be read, f
 the device did not answer) with one health sample and its component and interface readings.
 An identity mismatch (the box says it is something else than the inventory says) becomes an
 event once per process and device, not one per poll. The chassis serial number is kept as a
-``device-serial`` event the first time it is seen; a different serial later (this process or
-after a restart, read back from those events) is a ``device-replaced`` warning.
+``device-serial`` event the first time a source (SNMP, CLI) gives it; a different serial later
+from the same source (this process or after a restart, read back from those events) is a
+``device-replaced`` warning.
 """
 
 from __future__ import annotations
@@ -237,7 +238,10 @@ def _check_serial(session: Session, device: str, serial: str, source: str | None
     entPhysicalSerialNum and Comware's `display device manuinfo` are not known to print the
     same string for one box (docs/sources/snmp-h3c-huawei.md [comware-serial-sources]), so
     SNMP going silent and the CLI standing in (or back) is not a replacement. The first serial
-    of a new source is recorded as a plain ``device-serial`` event naming its source."""
+    of a new source is recorded as a plain ``device-serial`` event naming its source: that is
+    the baseline its later serials are compared with. A serial without a source (an event
+    stored, or a sample spooled, before sources were kept) is never part of a replacement; see
+    _comparable."""
     history = _stored_serials(session, device)
     details: dict[str, Any] = {"serial": serial}
     if source:
@@ -256,6 +260,10 @@ def _check_serial(session: Session, device: str, serial: str, source: str | None
             details={**details, "previous_serial": same["serial"]},
         )
         return
+    if not source and any(known["serial"] == serial for known in history):
+        # An unsourced sample (spooled before the upgrade) of a serial already known: it can be
+        # no one's baseline, so a second event would only be noise.
+        return
     where = f" (from {source})" if source else ""
     repo.add_event(
         session,
@@ -268,9 +276,13 @@ def _check_serial(session: Session, device: str, serial: str, source: str | None
 
 
 def _comparable(known: dict[str, Any], source: str | None) -> bool:
-    """A stored serial is compared with a new one from the same source; one stored without a
-    source (before sources were kept) or a new one without a source compares with any."""
-    return not known.get("source") or not source or known["source"] == source
+    """Whether a stored serial may be the basis of a replacement of the new one: only when both
+    name the same source. A serial without a source may have come from SNMP or from the CLI
+    (both gave serials before sources were kept), which is the very comparison that cannot be
+    trusted: so a legacy serial is never the basis of a replacement, and after an upgrade the
+    first sourced serial is a plain baseline; a new serial without a source (a sample spooled
+    before the upgrade, replayed from the write queue) is never called a replacement either."""
+    return bool(source) and known.get("source") == source
 
 
 def _stored_serials(session: Session, device: str) -> list[dict[str, Any]]:
