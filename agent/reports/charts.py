@@ -19,11 +19,12 @@ from operator import attrgetter
 
 import matplotlib
 
+# Agg, no display. pyplot is not imported (figures are made with Figure and drawn on an Agg
+# canvas): its import alone costs about 0.15 s of every monthly report.
 matplotlib.use("Agg")
 
 import matplotlib.dates
 import matplotlib.image
-import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -74,7 +75,7 @@ def _figure(width: float, height: float) -> Figure:
     style = {"font.size": 8, "axes.unicode_minus": False}
     if family:
         style["font.sans-serif"] = [family, "DejaVu Sans"]
-    plt.rcParams.update(style)
+    matplotlib.rcParams.update(style)
     return Figure(figsize=(width, height), dpi=DPI)
 
 
