@@ -62,9 +62,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import ipaddress
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,10 +71,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.errors import ProblemsError
 from agent.inventory.locate import LineLocator
+from agent.settings_location import SETTINGS_VARIABLE as SETTINGS_VARIABLE
+from agent.settings_location import SYSTEM_SETTINGS as SYSTEM_SETTINGS
+from agent.settings_location import settings_path as settings_path
 from agent.tomlfile import read_toml
 
-SYSTEM_SETTINGS = Path("/etc/netmon/netmon.toml")
-SETTINGS_VARIABLE = "NETMON_SETTINGS"
 DEFAULT_LISTEN = "127.0.0.1:9464"
 # [scheduler] health_retry must stay below this (seconds): half of NetmonDeviceDown's `for:`
 # (agent.availability.DEVICE_DOWN_AFTER; tests/availability checks the two agree).
@@ -343,19 +342,6 @@ def parse_listen(value: str) -> tuple[str, int]:
     if match.group(1):
         ipaddress.IPv6Address(host)
     return host, port
-
-
-def settings_path(
-    explicit: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Path | None:
-    """Which netmon.toml applies, for the daemon and every command alike: ``--config``, else
-    ``$NETMON_SETTINGS``, else /etc/netmon/netmon.toml when it exists; None: the defaults."""
-    if explicit:
-        return Path(explicit)
-    environ = os.environ if environ is None else environ
-    if environ.get(SETTINGS_VARIABLE):
-        return Path(environ[SETTINGS_VARIABLE])
-    return SYSTEM_SETTINGS if SYSTEM_SETTINGS.is_file() else None
 
 
 def load_settings(path: str | Path | None) -> Settings:

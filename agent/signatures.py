@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agent.store import repository as repo
-from collectors.drivers import library_kind
+from collectors.library_kinds import library_kind
 from collectors.signatures.collector import SOFTWARE, SignatureSnapshot, in_signature_scope
 from collectors.signatures.staleness import (
     StalenessRules,

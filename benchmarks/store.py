@@ -12,7 +12,9 @@ Not a test: it prints figures and never fails on a number.
    does hourly. Devices go down, fans fail and counters grow and restart, from a fixed seed.
 2. Prints the store's size (SQLite file, or ``pg_total_relation_size`` for PostgreSQL).
 3. Times ``netmon report monthly`` (the last whole month generated) and ``netmon report
-   daily`` (its last day) under GNU ``time -v`` for wall time and peak RSS, and the nine-month
+   daily`` (its last day) under GNU ``time -v`` for wall time, CPU time (user + system) and
+   peak RSS, with the load average as each ends (HTML; the monthly report also as Word,
+   the agency's format), and the nine-month
    work summary (``netmon report summary --from .. --to``, month by month through the query
    layer) the same way; in this process, the query layer over the same nine months in one
    pass, for comparison.
@@ -292,7 +294,7 @@ def store_bytes(url: str) -> int:
         engine.dispose()
 
 
-def timed_report(url: str, kind: str, period: list[str], out: Path) -> str:
+def timed_report(url: str, kind: str, period: list[str], out: Path, fmt: str = "html") -> str:
     gnu_time = shutil.which("time") or "/usr/bin/time"
     command = [
         gnu_time,
@@ -304,20 +306,36 @@ def timed_report(url: str, kind: str, period: list[str], out: Path) -> str:
         kind,
         *period,
         "--format",
-        "html",
+        fmt,
         "--url",
         url,
         "--out",
-        str(out / f"{kind}.html"),
+        str(out / f"{kind}.{fmt}"),
     ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     status = "ok" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr[-300:]}"
     return (
-        f"{wall.group(1) if wall else '?'} wall, "
-        f"{int(rss.group(1)) / 1024 if rss else float('nan'):.0f} MB peak RSS ({status})"
+        f"{wall.group(1) if wall else '?'} wall, {_cpu_seconds(done.stderr)} CPU, "
+        f"{int(rss.group(1)) / 1024 if rss else float('nan'):.0f} MB peak RSS, "
+        f"load average {_load_average()} ({status})"
     )
+
+
+def _cpu_seconds(time_report: str) -> str:
+    """User plus system seconds from GNU time's report: unlike the wall time, it does not grow
+    with what else the shared machine runs."""
+    seconds = re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", time_report)
+    return f"{sum(float(value) for value in seconds):.2f} s" if len(seconds) == 2 else "?"
+
+
+def _load_average() -> str:
+    """The one-minute load average as the report finished (Linux), for reading its wall time."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def private_schema(url: str) -> tuple[str, str]:
@@ -413,6 +431,8 @@ def main() -> None:
         day = last.strftime("%Y-%m-%d")
         print(f"netmon report monthly --month {month}: ", end="", flush=True)
         print(timed_report(url, "monthly", ["--month", month], work))
+        print(f"netmon report monthly --month {month} --format docx: ", end="", flush=True)
+        print(timed_report(url, "monthly", ["--month", month], work, "docx"))
         print(f"netmon report daily --date {day}: ", end="", flush=True)
         print(timed_report(url, "daily", ["--date", day], work))
         first = month_period(start.strftime("%Y-%m"), TZ).local_start.date()

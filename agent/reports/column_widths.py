@@ -42,13 +42,13 @@ full-width characters are one em wide in every Chinese font.
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-import matplotlib
 from fontTools.ttLib import TTFont
 
 CM_PER_PT = 2.54 / 72
@@ -85,13 +85,17 @@ SHORT_VALUE_EM = 3.5
 WIDEST_TOKEN_EM = 16.0
 # The space LibreOffice and Word put between a CJK ideograph and a Latin letter or digit.
 AUTOSPACE_EM = 0.25
+# Widths are measured a character at a time in Python; documents repeat their cell texts
+# (statuses, dates, device names) and their characters, so each is measured once per
+# process. Bounded: the daemon may make documents for months.
+MEASURED_TEXTS_KEPT = 65_536
 
 
 @cache
 def _latin_advances(bold: bool) -> tuple[dict[int, float], float]:
     """Advance widths (em) of DejaVu Serif, the font the PDF's Latin text is set in."""
     name = "DejaVuSerif-Bold.ttf" if bold else "DejaVuSerif.ttf"
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
+    path = _matplotlib_data() / "fonts" / "ttf" / name
     font = TTFont(path, lazy=True)
     units = font["head"].unitsPerEm
     metrics = font["hmtx"].metrics
@@ -100,6 +104,17 @@ def _latin_advances(bold: bool) -> tuple[dict[int, float], float]:
     return advances, max(advances.values())
 
 
+def _matplotlib_data() -> Path:
+    """matplotlib's data directory (``matplotlib.get_data_path()``: ``mpl-data`` beside the
+    package), found without importing matplotlib: a Word document without charts (the daily
+    report, the summary) would load it, and numpy, for this path alone (~0.25 s)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("matplotlib is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data"
+
+
+@cache  # one entry per distinct character
 def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
@@ -139,11 +154,13 @@ def _run_em(text: str, bold: bool) -> float:
     return width
 
 
+@lru_cache(maxsize=MEASURED_TEXTS_KEPT)
 def text_em(text: str, bold: bool = False) -> float:
     """Width in em of ``text``'s longest line, unbroken."""
     return max((_run_em(line, bold) for line in text.splitlines()), default=0.0)
 
 
+@lru_cache(maxsize=MEASURED_TEXTS_KEPT)
 def word_em(text: str, bold: bool = False) -> float:
     """Width in em of the widest part of ``text`` between spaces (a date or a time of
     "2026-04-01 08:30"): what a value needs when it wraps at its spaces only. Text with CJK
@@ -197,6 +214,7 @@ def _break_between(before: str, after: str) -> bool:
     return _is_wide(before) or _is_wide(after)
 
 
+@lru_cache(maxsize=MEASURED_TEXTS_KEPT)
 def token_em(text: str, bold: bool = False) -> float:
     """Width in em of the widest part of ``text`` a line cannot break inside."""
     longest = current = 0.0
@@ -263,6 +281,7 @@ def _column(header: str, cells: Sequence[str], size_pt: float) -> _Column:
     return _Column(is_text, tuple(_cm(width, size_pt) for width in widths))
 
 
+@lru_cache(maxsize=MEASURED_TEXTS_KEPT)
 def _two_lines_em(text: str, bold: bool = False) -> float:
     """About what a value with CJK characters needs on two lines (a line fills up to a
     character, so half its width and one character more); other values wrap at spaces. Up to

@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.event_kinds import EVENT_KINDS
 from agent.reports.text import Text
-from collectors.drivers import library_kind
+from collectors.library_kinds import library_kind
 
 
 def event_text(text: Text, kind: str, details: dict[str, Any] | None) -> str:

@@ -17,7 +17,7 @@ from agent.reports.data import ReportData
 from agent.reports.event_text import event_text
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
-from collectors.drivers import library_kind
+from collectors.library_kinds import library_kind
 
 LOW_AVAILABILITY = 0.99
 HIGH_CPU = 0.90

@@ -12,6 +12,7 @@ import io
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -30,6 +31,7 @@ HEADER_FILL = "E8EEF5"
 PAGE_WIDTH_CM, MARGIN_CM = 21.0, 2.2  # A4 portrait
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
 COVER_COLUMNS_CM = (3.5, 10.5)
+TABLE_STYLE, BULLET_STYLE = "Table Grid", "List Bullet"
 
 
 def _font(style: BaseStyle, latin: str, east_asian: str, size: float | None = None) -> None:
@@ -141,32 +143,52 @@ def _repeat_header(table: DocxTable) -> None:
     row_properties.append(header)
 
 
-def _table(docx: object, block: Table) -> None:
+def _style_ids(docx: object) -> dict[str, str]:
+    """The ids of the styles the blocks use, looked up once per document: python-docx
+    searches the styles part by name on every assignment (~1.5 ms each, hundreds a month)."""
+    part = docx.part  # type: ignore[attr-defined]
+    ids = {TABLE_STYLE: part.get_style_id(TABLE_STYLE, WD_STYLE_TYPE.TABLE)}
+    for name in (BULLET_STYLE, *(f"Heading {level}" for level in range(1, 5))):
+        ids[name] = part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+    return ids
+
+
+def _styled_paragraph(docx: object, text: str, style_id: str) -> None:
+    """``docx.add_paragraph(text, style=name)`` with the style's id already known."""
+    paragraph = docx.add_paragraph(text)  # type: ignore[attr-defined]
+    paragraph._p.style = style_id
+
+
+def _table_cell(cell: object, text: str, size: Length) -> None:
+    """The cell's text in one run at the table's size, no space after the paragraph; set as
+    the cell is filled (walking the table's rows and cells again costs more than all this)."""
+    cell.text = text  # type: ignore[attr-defined]
+    paragraph = cell.paragraphs[0]  # type: ignore[attr-defined]
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.runs[0].font.size = size
+
+
+def _table(docx: object, block: Table, style_id: str) -> None:
     if block.caption:
         caption = docx.add_paragraph()  # type: ignore[attr-defined]
         caption.add_run(block.caption).bold = True
         caption.paragraph_format.keep_with_next = True
     table = docx.add_table(rows=1, cols=len(block.headers))  # type: ignore[attr-defined]
-    table.style = "Table Grid"
+    table._tbl.tblStyle_val = style_id
     size_pt, widths_cm = table_layout(block.headers, block.rows, TEXT_WIDTH_CM)
+    size = Pt(size_pt)
     widths = [Cm(width) for width in widths_cm]
     _grid(table, widths)
     for cell, header, width in zip(table.rows[0].cells, block.headers, widths, strict=True):
-        cell.text = header
+        _table_cell(cell, header, size)
         cell.width = width
         cell.paragraphs[0].runs[0].bold = True
         _shade(cell, HEADER_FILL)
     _repeat_header(table)
+    # add_row gives each new cell its column's width (_grid set the columns).
     for row in block.rows:
-        for cell, value, width in zip(table.add_row().cells, row, widths, strict=True):
-            cell.text = with_break_hints(value)
-            cell.width = width
-    for row in table.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                paragraph.paragraph_format.space_after = Pt(0)
-                for run in paragraph.runs:
-                    run.font.size = Pt(size_pt)
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            _table_cell(cell, with_break_hints(value), size)
     docx.add_paragraph()  # type: ignore[attr-defined]
 
 
@@ -220,16 +242,18 @@ def render_docx(document: Document, generated_at: dt.datetime | None = None) -> 
     if document.number:
         _header(docx.sections[0], document.number)
     _cover(docx, document)
+    style_ids = _style_ids(docx)
     for depth, section in document.walk():
-        docx.add_heading(f"{section.number} {section.title}", level=min(depth, 4))
+        heading = f"{section.number} {section.title}"
+        _styled_paragraph(docx, heading, style_ids[f"Heading {min(depth, 4)}"])
         for block in section.blocks:
             if isinstance(block, Paragraph):
                 _paragraph(docx, block)
             elif isinstance(block, BulletList):
                 for item in block.items:
-                    docx.add_paragraph(item, style="List Bullet")
+                    _styled_paragraph(docx, item, style_ids[BULLET_STYLE])
             elif isinstance(block, Table):
-                _table(docx, block)
+                _table(docx, block, style_ids[TABLE_STYLE])
             elif isinstance(block, Chart):
                 _chart(docx, block)
     if document.signoff is not None:

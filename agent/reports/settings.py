@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import NetmonError
-from agent.settings import settings_path
+from agent.settings_location import settings_path
 from agent.tomlfile import read_toml
 from collectors.signatures.staleness import (
     DEFAULT_LIBRARY_DAYS,

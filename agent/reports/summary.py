@@ -31,7 +31,7 @@ from agent.reports.settings import ReportSettings
 from agent.reports.summary_data import Incident, SummaryData
 from agent.reports.text import Text
 from agent.store.models import SEVERITIES
-from collectors.drivers import library_kind
+from collectors.library_kinds import library_kind
 from collectors.signatures.staleness import StalenessRules, library_stale
 
 SEVERITY_ORDER = tuple(reversed(SEVERITIES))  # critical first

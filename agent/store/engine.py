@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -108,10 +109,14 @@ def resolve_url(url: str | URL | None = None, environ: Mapping[str, str] | None 
 
 def _configured_url(environ: Mapping[str, str]) -> str | None:
     """``store_url`` from netmon.toml, so that commands use the daemon's database."""
-    from agent.settings import load_settings, settings_path  # lazy: it loads the schema
+    from agent.settings_location import settings_path
 
     path = settings_path(None, environ)
-    return load_settings(path).store_url if path is not None else None
+    if path is None:
+        return None
+    from agent.settings import load_settings  # lazy: it loads the schema (pydantic)
+
+    return load_settings(path).store_url
 
 
 def describe(url: URL) -> str:
@@ -304,7 +309,7 @@ class Store:
         except NetmonError:
             _rollback_quietly(session)
             raise
-        except _DRIVER_ERRORS as error:
+        except _driver_errors() as error:
             _rollback_quietly(session)
             raise store_error(error, self.url) from error
         except BaseException:
@@ -326,21 +331,27 @@ class Store:
 # What a database driver may raise besides SQLAlchemy's wrapped errors (see store_error):
 # sqlite3.Error and psycopg.Error are subclasses of Exception that SQLAlchemy normally wraps,
 # but not on every path (e.g. at commit, or from a type adapter).
-_DRIVER_ERRORS: tuple[type[BaseException], ...] = (
+_BASE_DRIVER_ERRORS: tuple[type[BaseException], ...] = (
     SQLAlchemyError,
     OverflowError,
     OSError,
     sqlite3.Error,
 )
-with suppress(ImportError):
-    import psycopg
 
-    _DRIVER_ERRORS += (psycopg.Error,)
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The errors above, plus psycopg's once it is loaded: SQLAlchemy imports it for a
+    PostgreSQL URL, and without it loaded nothing can raise one. Not imported here, as
+    that costs a SQLite process (every document from a SQLite store) about 0.1 s."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return _BASE_DRIVER_ERRORS
+    return (*_BASE_DRIVER_ERRORS, psycopg.Error)
 
 
 def _rollback_quietly(session: Session) -> None:
     # A dead connection cannot roll back either; the server discards the transaction anyway.
-    with suppress(*_DRIVER_ERRORS):
+    with suppress(*_driver_errors()):
         session.rollback()
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from collectors.drivers.base import DriverError, NetmonCliDriver, library_kind
+from collectors.drivers.base import DriverError, NetmonCliDriver
 from collectors.drivers.vendors import (
     H3cComwareDriver,
     HuaweiVrpDriver,
@@ -32,6 +32,7 @@ from collectors.drivers.vendors import (
     TopsecDriver,
     VenustechDriver,
 )
+from collectors.library_kinds import library_kind
 
 __all__ = [
     "DRIVERS",

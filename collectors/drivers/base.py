@@ -32,23 +32,10 @@ from collectors.cli.parse import (
     to_bytes,
 )
 from collectors.cli.serial import chassis_serial
+from collectors.library_kinds import library_kind
 from collectors.profiles import get_profile
 
 log = logging.getLogger(__name__)
-
-# Library names as the boxes print them -> the kind of library netmon reports. First match
-# wins, so the more specific words come first ("anti-spam" before "av").
-LIBRARY_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("spam", re.compile(r"spam|垃圾邮件", re.I)),
-    ("audit", re.compile(r"audit|审计", re.I)),
-    ("ids", re.compile(r"\bids\b|ids-|入侵检测", re.I)),
-    ("ips", re.compile(r"\bips\b|ips-|入侵防御", re.I)),
-    ("av", re.compile(r"\bav\b|av-|virus|病毒", re.I)),
-    ("url", re.compile(r"url|网址", re.I)),
-    ("app", re.compile(r"\bapp|应用", re.I)),
-    ("engine", re.compile(r"engine|引擎", re.I)),
-)
-
 
 # Expiry words that mean "never expires" (licence templates: never / permanent / 永久 / dashes).
 PERMANENT = re.compile(r"never|permanent|unlimited|-+|永久", re.I)
@@ -56,14 +43,6 @@ PERMANENT = re.compile(r"never|permanent|unlimited|-+|永久", re.I)
 
 class DriverError(NetmonError):
     """A getter could not do its job on a device (names the device, command and why)."""
-
-
-def library_kind(name: str) -> str:
-    """ips / ids / av / url / app / spam / audit / engine, or "other" for a name we do not know."""
-    for kind, pattern in LIBRARY_KINDS:
-        if pattern.search(name):
-            return kind
-    return "other"
 
 
 class NetmonCliDriver(NetworkDriver):

@@ -51,3 +51,36 @@ def test_availability_chart_has_bars() -> None:
     png = charts.availability_chart([("fw-1", 0.995), ("sw-1", 0.90)], "%")
     red = np.array([0xC6, 0x28, 0x28]) / 255
     assert _pixels_of(png, red) > 200
+
+
+def _full_draw(daily: list[DailyFigures]) -> bytes:
+    """The chart as savefig draws it from scratch: what the cached frame must reproduce."""
+    figure = charts._trend_figure(daily, LABELS)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("count", [1, 7, 31])
+def test_charts_drawn_on_a_kept_frame_equal_full_draws(count: int) -> None:
+    """Devices after the first reuse its frame: each PNG is byte for byte the full draw,
+    whatever the values (gaps, 0 % and 100 % on the axes' edges, none at all)."""
+    first = dt.date(2026, 5, 1)
+    values = (None, 0.0, 1.0, 0.42, 0.9)
+    devices = [
+        [
+            DailyFigures(
+                first + dt.timedelta(days=n),
+                values[(n + device) % 5],
+                values[(n * 3 + device) % 5],
+                values[(n + 2 * device) % 5],
+                None,
+            )
+            for n in range(count)
+        ]
+        for device in range(4)
+    ]
+    devices.append([DailyFigures(point.day, None, None, None, None) for point in devices[0]])
+    for daily in devices:
+        assert charts.trend_chart(daily, LABELS) == _full_draw(daily)
