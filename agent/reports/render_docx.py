@@ -1,12 +1,12 @@
 """Word (.docx, python-docx): what the agency receives. A4, a cover page, numbered headings,
 gridded tables with a shaded header row, charts as pictures, page numbers in the footer.
 
-A table too wide for the portrait page (``column_widths.too_wide``: a date, name or number
-would break, or the table drop to the small size; the engineers' records with nine columns)
-goes on landscape pages: a new section turns the page before it, taking along its section's
-heading and lead-in paragraphs, and the next one turns it back; wide tables with only text
-between them share the landscape pages. The sections after the first are linked to it, so
-the document number and the page numbers run on.
+A table too wide for the portrait page (``column_widths.too_wide``: its values would break
+between their characters, or worse; the engineers' records with nine columns, the incidents
+with eight) goes on landscape pages: a new section turns the page before it, taking along
+its section's heading and lead-in paragraphs, and the next one turns it back; wide tables
+with only text between them share the landscape pages. The sections after the first are
+linked to it, so the document number and the page numbers run on.
 
 Chinese text uses the fonts Chinese offices expect (宋体 body, 黑体 headings); Word maps them
 on Windows, LibreOffice substitutes an installed CJK font.
