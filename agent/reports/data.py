@@ -44,7 +44,7 @@ from agent.availability import Assessment, DeviceAvailability, GapRow, WindowRow
 from agent.event_kinds import is_informational
 from agent.records import records_between
 from agent.reports.period import Period
-from agent.reports.uplinks import UplinkDown, uplinks_down
+from agent.reports.uplinks import UplinkDown, uplinks_down, with_port_state
 from agent.reports.version_order import version_direction
 from agent.store import repository as repo
 from agent.store.models import (
@@ -731,7 +731,7 @@ def _interface_problems(
         .having(or_(down > 0, errors > 0, discards > 0))
         .subquery()
     )
-    query = (
+    query = with_port_state(
         select(
             Device.name,
             Device.uplinks,
@@ -743,17 +743,9 @@ def _interface_problems(
             totals.c.admin_down,
             totals.c.errors,
             totals.c.discards,
-        )
-        .join(Device, totals.c.device_id == Device.id)
-        .outerjoin(
-            InterfaceStateRow,
-            and_(
-                InterfaceStateRow.device_id == totals.c.device_id,
-                InterfaceStateRow.if_index == totals.c.if_index,
-            ),
-        )
-        .order_by(Device.name, totals.c.if_index)
-    )
+        ).join(Device, totals.c.device_id == Device.id),
+        totals,
+    ).order_by(Device.name, totals.c.if_index)
     problems = []
     for row in session.execute(query):
         device, uplinks, if_index, name, alias, samples, down_n, admin_n, err, disc = row
@@ -786,17 +778,11 @@ def _unused_ports(session: Session, start: dt.datetime, end: dt.datetime) -> dic
         )
         .subquery()
     )
-    query = (
+    query = with_port_state(
         select(Device.name, Device.uplinks, InterfaceStateRow.name)
         .select_from(totals)
-        .join(Device, totals.c.device_id == Device.id)
-        .outerjoin(
-            InterfaceStateRow,
-            and_(
-                InterfaceStateRow.device_id == totals.c.device_id,
-                InterfaceStateRow.if_index == totals.c.if_index,
-            ),
-        )
+        .join(Device, totals.c.device_id == Device.id),
+        totals,
     )
     unused: dict[str, int] = defaultdict(int)
     for device, uplinks, name in session.execute(query):

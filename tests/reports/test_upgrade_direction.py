@@ -38,7 +38,6 @@ AV_GATEWAY = Box(
     "USG-1008DP",
     "av-gateway",
     services=("hardware", "signatures"),
-    uplinks=(),
 )
 
 

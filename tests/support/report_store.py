@@ -2,8 +2,8 @@
 as the daemon's inventory sync does, and polls saved through the recorder like the poller's.
 
 ``Box`` is an inventory device with the fields ``repository.sync_devices`` reads; its
-defaults are one H3C access switch with GE1/0/1 as its uplink, so a test names only what it
-is about (``Box("av-1", "venustech", ...)``).
+defaults are one H3C access switch with the hardware service and no uplink role, so a test
+names only what it is about (``Box(uplinks=("GE1/0/1",))``, ``Box("av-1", "venustech", ...)``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ class Box:
     site: str = "headquarters"
     services: tuple[str, ...] = ("hardware",)
     address: str | None = "127.0.0.1"
-    uplinks: tuple[str, ...] = ("GE1/0/1",)
+    uplinks: tuple[str, ...] = ()
+    site_name: str | None = None  # the inventory's display name of the site
 
 
 @contextlib.contextmanager
