@@ -389,6 +389,11 @@ class _History:
                 )
                 for row in repo.latest_signature_versions(session)
             }
+            subscriptions = {
+                row.device.name: row.expires_on
+                for row in repo.current_licences(session)
+                if row.feature == "threat-subscription"
+            }
             for index, device in enumerate(self.devices):
                 name = device.name
                 libraries = LIBRARIES_BY_KIND.get(kinds[name], ()) if name in signed else ()
@@ -405,7 +410,8 @@ class _History:
                     readings.append(self._software_reading(name, day, carried))
                     repo.record_signature_versions(session, name, readings, seen_at=seen)
                     if name in signed:
-                        repo.record_licences(session, name, self._licences(name, day), seen_at=seen)
+                        licences = self._licences(name, day, subscriptions.get(name))
+                        repo.record_licences(session, name, licences, seen_at=seen)
 
     def _library_reading(
         self,
@@ -451,13 +457,20 @@ class _History:
         kind = next(device.kind for device in self.devices if device.name == name)
         return next(iter(LIBRARIES_BY_KIND.get(kind, ())), None)
 
-    def _licences(self, name: str, day: int) -> list[repo.LicenceReading]:
+    def _licences(
+        self, name: str, day: int, subscription: dt.date | None
+    ) -> list[repo.LicenceReading]:
+        """The device's licences on ``day``; ``subscription``: its threat subscription's
+        expiry at the end of the month before (None: no history yet)."""
         start = self.period.local_start.date()
         expiry = dt.date(2026, 12, 31)
         if name == self.roles.licence_soon:
             expiry = self.period.last_day + dt.timedelta(days=20)
-        if name == self.roles.renewal:
-            expiry = start + dt.timedelta(days=9) if day < 10 else dt.date(2027, 12, 31)
+        expiring = start + dt.timedelta(days=9)
+        if name == self.roles.renewal and subscription is not None and subscription > expiring:
+            expiry = subscription  # renewed in an earlier month: nothing to renew now
+        elif name == self.roles.renewal:
+            expiry = expiring if day < 10 else dt.date(2027, 12, 31)
         return [
             repo.LicenceReading("threat-subscription", expiry),
             repo.LicenceReading("base-system", None),
