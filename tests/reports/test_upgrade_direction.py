@@ -184,6 +184,9 @@ def test_the_summary_counts_updates_and_lists_the_rollback(db_url: str) -> None:
     markdown, _ = render_markdown(document, "x")
     assert "特征库/软件版本回退 1 次（av-1）" in markdown
     assert "完成特征库升级 2 次" in markdown
+    english, _ = render_markdown(build_summary(summary, "en", ReportSettings()), "x")
+    assert "Signature / software rollbacks (back to an older version): 1 (av-1)" in english
+    assert "| 2 (rollbacks besides: 1) |" in english
 
 
 def _captioned(document: object, title: str) -> Table:

@@ -218,8 +218,8 @@ EN: dict[str, str] = {
     "signature updates in the period; {every} devices were updated every month, {stale} had a "
     "stale library at the end{cite}.",
     "claim.no_signature_scope": "No device is in the signature-upgrade scope{cite}.",
-    "claim.rollbacks": "{count} signature / software versions went back to an older version "
-    "({devices}); rollbacks are listed on their own and not counted as updates{cite}.",
+    "claim.rollbacks": "Signature / software rollbacks (back to an older version): {count} "
+    "({devices}); they are listed on their own and not counted as updates{cite}.",
     "claim.other_upgrades": "{software} software / engine upgrades, {licence} licence "
     "changes{cite}.",
     "claim.faults": "{count} hardware faults (fans, power supplies), {cleared} cleared, "
@@ -307,7 +307,7 @@ EN: dict[str, str] = {
     "col.last_update": "Last update",
     "col.stale": "Stale at the end",
     "t.other_upgrades": "Signature rollbacks, software, engine and licence changes",
-    "updates_and_rollbacks": "{updates} (and {rollbacks} rollbacks)",
+    "updates_and_rollbacks": "{updates} (rollbacks besides: {rollbacks})",
     "col.date": "Date",
     "col.kind": "Kind",
     "col.item": "Item",
