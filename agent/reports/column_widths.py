@@ -243,6 +243,9 @@ STEPS = (TEXT, VALUES, TEXT, VALUES, TEXT, TEXT, TEXT, TEXT)
 # The last level at which no token breaks (values wrapped at their spaces and between CJK
 # characters, text wrapped between words).
 TOKENS_WHOLE = 4
+# The last level at which values wrap only at their spaces (a date above its time), never
+# between their characters.
+VALUES_WHOLE = 3
 
 
 @dataclass(frozen=True)
@@ -307,9 +310,23 @@ def table_layout(
     """The font size (pt) and column widths (cm, summing to ``total_cm``) of a table: the
     normal size when no token has to break at it, else the smaller one (where fewer break)."""
     columns = _columns(headers, rows, TABLE_FONT_PT)
-    if sum(column.levels[TOKENS_WHOLE] for column in columns) <= total_cm:
+    if _tokens_whole(columns, total_cm):
         return TABLE_FONT_PT, _fit(columns, total_cm)
     return SMALL_TABLE_FONT_PT, _fit(_columns(headers, rows, SMALL_TABLE_FONT_PT), total_cm)
+
+
+def too_wide(headers: Sequence[str], rows: Sequence[Sequence[str]], total_cm: float) -> bool:
+    """True when ``total_cm`` is too narrow for the table at the normal size without
+    breaking a short value between its characters ("6 分（达" / "标）", "设备网管中" / "断")
+    or worse (a date or name broken, the smaller size). Such a table wants a wider page
+    (render_docx puts it on a landscape one)."""
+    columns = _columns(headers, rows, TABLE_FONT_PT)
+    return sum(column.levels[VALUES_WHOLE] for column in columns) > total_cm
+
+
+def _tokens_whole(columns: list[_Column], total_cm: float) -> bool:
+    """Whether every column keeps its tokens whole within ``total_cm``."""
+    return sum(column.levels[TOKENS_WHOLE] for column in columns) <= total_cm
 
 
 def column_widths(

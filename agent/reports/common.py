@@ -7,6 +7,8 @@ period's end if that is earlier; never to the end of a period that has not happe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agent.reports.data import (
     ComponentFault,
     ConfigChangeRow,
@@ -184,14 +186,32 @@ def changes_table(changes: list[ConfigChangeRow], text: Text, *, with_device: bo
 
 
 def upgrade_row(upgrade: UpgradeRow, text: Text) -> tuple[str, str, str, str, str]:
-    item = text.library(upgrade.item) if upgrade.category != "licence" else upgrade.item
     return (
         text.date(upgrade.at),
-        text(f"category.{upgrade.category}"),
-        item,
+        change_label(upgrade, text),
+        upgrade_item(upgrade, text),
         upgrade.from_value,
         upgrade.to_value,
     )
+
+
+def upgrade_item(upgrade: UpgradeRow, text: Text) -> str:
+    """The library or software by its name in the document's language; a licence feature as
+    the device names it."""
+    return upgrade.item if upgrade.category == "licence" else text.library(upgrade.item)
+
+
+def change_label(upgrade: UpgradeRow, text: Text) -> str:
+    """What the change was ("signature library upgrade", "... rollback", "licence extended")
+    in the document's words."""
+    return text(f"change.{upgrade.category}.{upgrade.change}")
+
+
+def rollback_figure(upgrades: Sequence[UpgradeRow], text: Text) -> tuple[tuple[str, str], ...]:
+    """The key-figures row "of which rollbacks: N" when a version went back in the period (a
+    reader must not take the changes above it for upgrades only); none when nothing did."""
+    count = sum(1 for upgrade in upgrades if upgrade.rollback)
+    return ((text("fleet.rollbacks"), str(count)),) if count else ()
 
 
 def upgrade_headers(text: Text) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from agent.reports.common import (
     fault_headers,
     fault_row,
     new_document,
+    rollback_figure,
     upgrade_headers,
     upgrade_row,
 )
@@ -49,6 +50,7 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         (text("daily.cleared"), str(len(data.events_closed))),
         (text("daily.changes"), str(len(data.config_changes))),
         (text("daily.upgrades"), str(len(data.upgrades))),
+        *rollback_figure(data.upgrades, text),
         (text("daily.open"), str(open_count)),
     )
     document.section(text("daily.summary")).add(

@@ -44,7 +44,8 @@ from agent.availability import Assessment, DeviceAvailability, GapRow, WindowRow
 from agent.event_kinds import is_informational
 from agent.records import records_between
 from agent.reports.period import Period
-from agent.reports.uplinks import UplinkDown, uplinks_down
+from agent.reports.uplinks import UplinkDown, uplinks_down, with_port_state
+from agent.reports.version_order import version_direction
 from agent.store import repository as repo
 from agent.store.models import (
     ComponentEpisode,
@@ -238,6 +239,17 @@ class UpgradeRow:
     from_value: str
     to_value: str
     at: dt.datetime
+    # Which way it went: "upgrade" / "rollback" for a version (by the version's order, not
+    # its text), "extended" / "shortened" for a licence expiry.
+    change: str = "upgrade"
+
+    @property
+    def rollback(self) -> bool:
+        return self.change == "rollback"
+
+    @property
+    def upgrade(self) -> bool:
+        return self.change == "upgrade"
 
 
 @dataclass(frozen=True)
@@ -719,7 +731,7 @@ def _interface_problems(
         .having(or_(down > 0, errors > 0, discards > 0))
         .subquery()
     )
-    query = (
+    query = with_port_state(
         select(
             Device.name,
             Device.uplinks,
@@ -731,17 +743,9 @@ def _interface_problems(
             totals.c.admin_down,
             totals.c.errors,
             totals.c.discards,
-        )
-        .join(Device, totals.c.device_id == Device.id)
-        .outerjoin(
-            InterfaceStateRow,
-            and_(
-                InterfaceStateRow.device_id == totals.c.device_id,
-                InterfaceStateRow.if_index == totals.c.if_index,
-            ),
-        )
-        .order_by(Device.name, totals.c.if_index)
-    )
+        ).join(Device, totals.c.device_id == Device.id),
+        totals,
+    ).order_by(Device.name, totals.c.if_index)
     problems = []
     for row in session.execute(query):
         device, uplinks, if_index, name, alias, samples, down_n, admin_n, err, disc = row
@@ -774,17 +778,11 @@ def _unused_ports(session: Session, start: dt.datetime, end: dt.datetime) -> dic
         )
         .subquery()
     )
-    query = (
+    query = with_port_state(
         select(Device.name, Device.uplinks, InterfaceStateRow.name)
         .select_from(totals)
-        .join(Device, totals.c.device_id == Device.id)
-        .outerjoin(
-            InterfaceStateRow,
-            and_(
-                InterfaceStateRow.device_id == totals.c.device_id,
-                InterfaceStateRow.if_index == totals.c.if_index,
-            ),
-        )
+        .join(Device, totals.c.device_id == Device.id),
+        totals,
     )
     unused: dict[str, int] = defaultdict(int)
     for device, uplinks, name in session.execute(query):
@@ -908,23 +906,43 @@ def _licences_at(session: Session, end: dt.datetime, as_of: dt.date) -> list[Lic
 
 
 def _upgrades(session: Session, start: dt.datetime, end: dt.datetime) -> list[UpgradeRow]:
-    upgrades: list[UpgradeRow] = []
+    upgrades = _version_changes(session, start, end) + _licence_changes(session, start, end)
+    upgrades.sort(key=lambda upgrade: (upgrade.device, upgrade.at, upgrade.category, upgrade.item))
+    return upgrades
+
+
+def _version_changes(session: Session, start: dt.datetime, end: dt.datetime) -> list[UpgradeRow]:
+    """Library and software versions that differ from the device's previous row, each an
+    upgrade or a rollback by the versions' order; the same version written differently
+    (1.2 / 1.2.0) is no change."""
+    changes: list[UpgradeRow] = []
     previous: dict[tuple[str, str], str] = {}
-    for row, device in session.execute(
-        select(SignatureVersion, Device.name)
+    for row, device, vendor in session.execute(
+        select(SignatureVersion, Device.name, Device.vendor)
         .join(Device, SignatureVersion.device_id == Device.id)
         .where(SignatureVersion.first_seen < end)
         .order_by(SignatureVersion.first_seen, SignatureVersion.id)
     ):
         key = (device, row.library)
-        if key in previous and row.first_seen >= start:
-            category = "software" if row.library in SOFTWARE_LIBRARIES else "signature"
-            upgrades.append(
-                UpgradeRow(
-                    device, category, row.library, previous[key], row.version, row.first_seen
-                )
-            )
+        before = previous.get(key)
         previous[key] = row.version
+        if before is None or row.first_seen < start:
+            continue
+        direction = version_direction(vendor, row.library, before, row.version)
+        if direction == 0:
+            continue
+        category = "software" if row.library in SOFTWARE_LIBRARIES else "signature"
+        change = "upgrade" if direction > 0 else "rollback"
+        changes.append(
+            UpgradeRow(device, category, row.library, before, row.version, row.first_seen, change)
+        )
+    return changes
+
+
+def _licence_changes(session: Session, start: dt.datetime, end: dt.datetime) -> list[UpgradeRow]:
+    """Licence expiries that differ from the feature's previous row: extended (a later date,
+    or perpetual) or shortened."""
+    changes: list[UpgradeRow] = []
     expiries: dict[tuple[str, str], dt.date | None] = {}
     for row, device in session.execute(
         select(Licence, Device.name)
@@ -933,20 +951,27 @@ def _upgrades(session: Session, start: dt.datetime, end: dt.datetime) -> list[Up
         .order_by(Licence.first_seen, Licence.id)
     ):
         key = (device, row.feature)
-        if key in expiries and row.first_seen >= start:
-            upgrades.append(
+        if key in expiries and row.first_seen >= start and expiries[key] != row.expires_on:
+            before = expiries[key]
+            longer = _expiry_order(row.expires_on) > _expiry_order(before)
+            changes.append(
                 UpgradeRow(
                     device,
                     "licence",
                     row.feature,
-                    _expiry_text(expiries[key]),
+                    _expiry_text(before),
                     _expiry_text(row.expires_on),
                     row.first_seen,
+                    "extended" if longer else "shortened",
                 )
             )
         expiries[key] = row.expires_on
-    upgrades.sort(key=lambda upgrade: (upgrade.device, upgrade.at, upgrade.category, upgrade.item))
-    return upgrades
+    return changes
+
+
+def _expiry_order(expires_on: dt.date | None) -> dt.date:
+    """A perpetual licence (no expiry) outlasts every dated one."""
+    return dt.date.max if expires_on is None else expires_on
 
 
 def _expiry_text(expires_on: dt.date | None) -> str:

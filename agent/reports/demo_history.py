@@ -11,8 +11,9 @@ Scripted on top of normal load (every device chosen by role, so any inventory wo
 device goes down once and another twice (events opened and closed), a fan fails and is
 replaced, a power supply fails and stays failed, a firewall runs hot for an afternoon, a
 switch port flaps and counts errors, configuration changes (most approved, one not),
-weekly signature updates with two devices left stale, a software upgrade, a licence renewal
-and a licence about to expire.
+weekly signature updates with two devices left stale and one library rolled back to the week
+before's release (a withdrawn release), a software upgrade, a licence renewal and a licence
+about to expire.
 """
 
 from __future__ import annotations
@@ -56,13 +57,16 @@ class Roles:
     licence_soon: str
     renewal: str
     software: str
+    rollback: str | None  # a signature device whose library goes back once (None: no rollback)
 
 
 def _signature_devices(devices: Sequence[InventoryDevice]) -> list[str]:
     return [d.name for d in devices if "signatures" in d.services or "SIG" in d.services]
 
 
-def choose_roles(devices: Sequence[InventoryDevice], rng: random.Random) -> Roles:
+def choose_roles(
+    devices: Sequence[InventoryDevice], rng: random.Random, *, rollback: bool = True
+) -> Roles:
     names = [d.name for d in devices]
     if len(names) < 4:
         raise ValueError("the demo history needs at least 4 devices")
@@ -71,6 +75,7 @@ def choose_roles(devices: Sequence[InventoryDevice], rng: random.Random) -> Role
     firewalls = [d.name for d in devices if d.kind == "firewall"] or names
     signed = _signature_devices(devices) or names
     unsigned = [n for n in names if n not in signed] or names
+    kept_current = signed[2:]  # the first two are left stale
     return Roles(
         outage_once=shuffled[0],
         outage_twice=shuffled[1],
@@ -84,7 +89,14 @@ def choose_roles(devices: Sequence[InventoryDevice], rng: random.Random) -> Role
         licence_soon=signed[-1],
         renewal=signed[len(signed) // 2],
         software=unsigned[0],
+        rollback=kept_current[len(kept_current) // 3] if rollback and kept_current else None,
     )
+
+
+def _next_patch(version: str) -> str:
+    """V3.6.1 -> V3.6.2, V3.6.9 -> V3.6.10: the last number one up."""
+    head, _, last = version.rpartition(".")
+    return f"{head}.{int(last) + 1}"
 
 
 def _config_text(device: InventoryDevice, extra: Sequence[str] = ()) -> str:
@@ -103,13 +115,18 @@ def _config_text(device: InventoryDevice, extra: Sequence[str] = ()) -> str:
 
 class _History:
     def __init__(
-        self, store: Store, devices: Sequence[InventoryDevice], period: Period, seed: int
+        self,
+        store: Store,
+        devices: Sequence[InventoryDevice],
+        period: Period,
+        seed: int,
+        rollback: bool = True,
     ) -> None:
         self.store = store
         self.devices = list(devices)
         self.period = period
         self.rng = random.Random(seed)
-        self.roles = choose_roles(self.devices, self.rng)
+        self.roles = choose_roles(self.devices, self.rng, rollback=rollback)
         self.recorder = Recorder(store)
 
     def at(self, day: int, hour: float) -> dt.datetime:
@@ -366,44 +383,94 @@ class _History:
         kinds = {device.name: device.kind for device in self.devices}
         days = (self.period.end - self.period.start).days
         with self.store.session() as session:
+            carried = {
+                (row.device.name, row.library): repo.SignatureReading(
+                    row.library, row.version, row.release_date
+                )
+                for row in repo.latest_signature_versions(session)
+            }
+            subscriptions = {
+                row.device.name: row.expires_on
+                for row in repo.current_licences(session)
+                if row.feature == "threat-subscription"
+            }
             for index, device in enumerate(self.devices):
                 name = device.name
                 libraries = LIBRARIES_BY_KIND.get(kinds[name], ()) if name in signed else ()
-                stale = name in roles.stale
                 offset = index % 7  # each device updates weekly, on its own weekday
                 for day in range(1, days + 1):
                     seen = self.at(day, 6)
-                    step = 0 if stale else (day + offset) // 7
-                    if stale:
-                        released = self.period.local_start.date() - dt.timedelta(days=45)
-                    elif step == 0:
-                        released = self.period.local_start.date() - dt.timedelta(days=3)
-                    else:
-                        last_update = step * 7 - offset  # the latest update day so far
-                        released = self.period.local_start.date() + dt.timedelta(
-                            days=last_update - 1
-                        )
+                    step = 0 if name in roles.stale else (day + offset) // 7
                     readings = [
-                        repo.SignatureReading(
-                            library, f"{released:%Y%m%d}.{100 + step}", release_date=released
-                        )
+                        self._library_reading(name, library, step, offset, day, carried)
                         for library in libraries
                     ]
                     if name in signed:
                         readings.append(repo.SignatureReading("engine", "3.2.8"))
-                    version = "V3.6.2" if name == roles.software and day >= 16 else "V3.6.1"
-                    readings.append(repo.SignatureReading("software", version))
+                    readings.append(self._software_reading(name, day, carried))
                     repo.record_signature_versions(session, name, readings, seen_at=seen)
                     if name in signed:
-                        repo.record_licences(session, name, self._licences(name, day), seen_at=seen)
+                        licences = self._licences(name, day, subscriptions.get(name))
+                        repo.record_licences(session, name, licences, seen_at=seen)
 
-    def _licences(self, name: str, day: int) -> list[repo.LicenceReading]:
+    def _library_reading(
+        self,
+        name: str,
+        library: str,
+        step: int,
+        offset: int,
+        day: int,
+        carried: dict[tuple[str, str], repo.SignatureReading],
+    ) -> repo.SignatureReading:
+        """The library as the device reports it on ``day``: its ``step``-th weekly update of
+        the period; before the first one, what it had at the end of the month before (a
+        device does not lose its updates at a month's turn). The rollback device's first
+        library goes back to the week before's release the day after its second update (the
+        release was withdrawn) and stays there until the next one."""
+        if name in self.roles.stale:
+            released = self.period.local_start.date() - dt.timedelta(days=45)
+            return repo.SignatureReading(library, f"{released:%Y%m%d}.100", released)
+        withdrawn = self.roles.rollback == name and library == self._first_library(name)
+        if withdrawn and step == 2 and day > 14 - offset:
+            step = 1
+        if step == 0 and (name, library) in carried:
+            return carried[(name, library)]
+        if step == 0:
+            released = self.period.local_start.date() - dt.timedelta(days=3)
+        else:
+            last_update = step * 7 - offset  # the latest update day so far
+            released = self.period.local_start.date() + dt.timedelta(days=last_update - 1)
+        return repo.SignatureReading(library, f"{released:%Y%m%d}.{100 + step}", released)
+
+    def _software_reading(
+        self, name: str, day: int, carried: dict[tuple[str, str], repo.SignatureReading]
+    ) -> repo.SignatureReading:
+        """The system version: what the device ran at the end of the month before (V3.6.1 at
+        first); the software device gets the next patch release on the 16th."""
+        before = carried.get((name, "software"))
+        version = "V3.6.1" if before is None else before.version
+        if name == self.roles.software and day >= 16:
+            version = _next_patch(version)
+        return repo.SignatureReading("software", version)
+
+    def _first_library(self, name: str) -> str | None:
+        kind = next(device.kind for device in self.devices if device.name == name)
+        return next(iter(LIBRARIES_BY_KIND.get(kind, ())), None)
+
+    def _licences(
+        self, name: str, day: int, subscription: dt.date | None
+    ) -> list[repo.LicenceReading]:
+        """The device's licences on ``day``; ``subscription``: its threat subscription's
+        expiry at the end of the month before (None: no history yet)."""
         start = self.period.local_start.date()
         expiry = dt.date(2026, 12, 31)
         if name == self.roles.licence_soon:
             expiry = self.period.last_day + dt.timedelta(days=20)
-        if name == self.roles.renewal:
-            expiry = start + dt.timedelta(days=9) if day < 10 else dt.date(2027, 12, 31)
+        expiring = start + dt.timedelta(days=9)
+        if name == self.roles.renewal and subscription is not None and subscription > expiring:
+            expiry = subscription  # renewed in an earlier month: nothing to renew now
+        elif name == self.roles.renewal:
+            expiry = expiring if day < 10 else dt.date(2027, 12, 31)
         return [
             repo.LicenceReading("threat-subscription", expiry),
             repo.LicenceReading("base-system", None),
@@ -558,10 +625,12 @@ def build_demo_history(
     *,
     seed: int = 20260401,
     interval: dt.timedelta = dt.timedelta(hours=1),
+    rollback: bool = True,
 ) -> Roles:
     """Write a period of history for ``devices`` into ``store`` (schema already created);
-    returns which device played which role."""
-    history = _History(store, devices, period, seed)
+    returns which device played which role. ``rollback``: one device's library goes back to
+    an older version once in the period."""
+    history = _History(store, devices, period, seed, rollback)
     with store.session() as session:
         repo.sync_devices(session, devices, now=period.start - dt.timedelta(days=1))
     history.configs()
@@ -582,8 +651,19 @@ def build_demo_months(
 ) -> list[Roles]:
     """Several months of history (the work summary's sample): each calendar month of
     ``period`` gets its own month of ``build_demo_history``, with its own seed, so different
-    devices go down, fail and drift from month to month."""
+    devices go down, fail and drift from month to month. Libraries carry over from one month
+    to the next; one library rollback happens in the second month (the first when there is
+    only one)."""
+    months = months_of(period)
+    rollback_month = min(1, len(months) - 1)
     return [
-        build_demo_history(store, devices, month, seed=seed + index, interval=interval)
-        for index, month in enumerate(months_of(period))
+        build_demo_history(
+            store,
+            devices,
+            month,
+            seed=seed + index,
+            interval=interval,
+            rollback=index == rollback_month,
+        )
+        for index, month in enumerate(months)
     ]

@@ -21,6 +21,7 @@ from agent.reports.common import (
     event_rows,
     events_table,
     new_document,
+    rollback_figure,
 )
 from agent.reports.data import DeviceInfo, ReportData
 from agent.reports.document import BulletList, Chart, Document, Paragraph, Section, Table
@@ -88,6 +89,7 @@ def _summary(section: Section, data: ReportData, text: Text, findings: list[foun
             ),
         ),
         (text("fleet.upgrades"), str(len(data.upgrades))),
+        *rollback_figure(data.upgrades, text),
         (text("fleet.alerts"), str(len(data.events))),
     )
     section.add(

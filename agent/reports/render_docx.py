@@ -1,6 +1,13 @@
 """Word (.docx, python-docx): what the agency receives. A4, a cover page, numbered headings,
 gridded tables with a shaded header row, charts as pictures, page numbers in the footer.
 
+A table too wide for the portrait page (``column_widths.too_wide``: its values would break
+between their characters, or worse; the engineers' records with nine columns, the incidents
+with eight) goes on landscape pages: a new section turns the page before it, taking along
+its section's heading and lead-in paragraphs, and the next one turns it back; wide tables
+with only text between them share the landscape pages. The sections after the first are
+linked to it, so the document number and the page numbers run on.
+
 Chinese text uses the fonts Chinese offices expect (宋体 body, 黑体 headings); Word maps them
 on Windows, LibreOffice substitutes an installed CJK font.
 """
@@ -9,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 
 from docx import Document as new_docx
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -22,14 +30,29 @@ from docx.styles.style import BaseStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from agent.reports.column_widths import CELL_PADDING_CM, table_layout, with_break_hints
-from agent.reports.document import BulletList, Chart, Document, Paragraph, SignOff, Table
+from agent.reports.column_widths import (
+    CELL_PADDING_CM,
+    table_layout,
+    too_wide,
+    with_break_hints,
+)
+from agent.reports.document import (
+    Block,
+    BulletList,
+    Chart,
+    Document,
+    Paragraph,
+    Section,
+    SignOff,
+    Table,
+)
 
 BODY_FONT = ("Times New Roman", "宋体")
 HEADING_FONT = ("Arial", "黑体")
 HEADER_FILL = "E8EEF5"
-PAGE_WIDTH_CM, MARGIN_CM = 21.0, 2.2  # A4 portrait
+PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.2  # A4 portrait
 TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * MARGIN_CM
+LANDSCAPE_TEXT_WIDTH_CM = PAGE_HEIGHT_CM - 2 * MARGIN_CM
 COVER_COLUMNS_CM = (3.5, 10.5)
 TABLE_STYLE, BULLET_STYLE = "Table Grid", "List Bullet"
 
@@ -52,7 +75,7 @@ def _font(style: BaseStyle, latin: str, east_asian: str, size: float | None = No
 def _set_up(docx: object, document: Document, generated_at: dt.datetime | None) -> None:
     section = docx.sections[0]  # type: ignore[attr-defined]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(29.7)
+    section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(PAGE_HEIGHT_CM)
     section.left_margin = section.right_margin = Cm(MARGIN_CM)
     section.top_margin = section.bottom_margin = Cm(MARGIN_CM)
     styles = docx.styles  # type: ignore[attr-defined]
@@ -85,7 +108,7 @@ def _page_numbers(paragraph: DocxParagraph) -> None:
     paragraph._p.append(field)
 
 
-def _cover(docx: object, document: Document) -> None:
+def _cover(docx: object, document: Document, page_break: bool = True) -> None:
     for _ in range(5):
         docx.add_paragraph()  # type: ignore[attr-defined]
     title = docx.add_paragraph(document.title, style="Title")  # type: ignore[attr-defined]
@@ -101,7 +124,8 @@ def _cover(docx: object, document: Document) -> None:
         cells[0].text, cells[1].text = f"{label}：" if document.lang == "zh" else f"{label}:", value
         cells[0].paragraphs[0].runs[0].bold = True
         cells[0].width, cells[1].width = widths
-    docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # type: ignore[attr-defined]
+    if page_break:
+        docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # type: ignore[attr-defined]
 
 
 def _shade(cell: object, fill: str) -> None:
@@ -168,14 +192,14 @@ def _table_cell(cell: object, text: str, size: Length) -> None:
     paragraph.runs[0].font.size = size
 
 
-def _table(docx: object, block: Table, style_id: str) -> None:
+def _table(docx: object, block: Table, style_id: str, text_width_cm: float) -> None:
     if block.caption:
         caption = docx.add_paragraph()  # type: ignore[attr-defined]
         caption.add_run(block.caption).bold = True
         caption.paragraph_format.keep_with_next = True
     table = docx.add_table(rows=1, cols=len(block.headers))  # type: ignore[attr-defined]
     table._tbl.tblStyle_val = style_id
-    size_pt, widths_cm = table_layout(block.headers, block.rows, TEXT_WIDTH_CM)
+    size_pt, widths_cm = table_layout(block.headers, block.rows, text_width_cm)
     size = Pt(size_pt)
     widths = [Cm(width) for width in widths_cm]
     _grid(table, widths)
@@ -236,27 +260,97 @@ def _header(section: object, number: str) -> None:
     run.font.size = Pt(8)
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One thing of the body in reading order: a section's heading, or one of its blocks."""
+
+    depth: int
+    section: Section
+    block: Block | None = None  # None: the heading
+
+
+def _entries(document: Document) -> list[_Entry]:
+    entries = []
+    for depth, section in document.walk():
+        entries.append(_Entry(depth, section))
+        entries.extend(_Entry(depth, section, block) for block in section.blocks)
+    return entries
+
+
+def _landscape(entries: list[_Entry]) -> list[bool]:
+    """Which entries go on landscape pages: each table too wide for the portrait text width,
+    and what leads up to it in its section (the paragraphs before it back to the heading, and
+    the headings right above): a heading is not left alone at the foot of a portrait page.
+    A table or chart before it stays where it is, so wide tables with only text between them
+    end up on the same landscape pages."""
+    landscape = [False] * len(entries)
+    for index, entry in enumerate(entries):
+        block = entry.block
+        if not isinstance(block, Table) or not too_wide(block.headers, block.rows, TEXT_WIDTH_CM):
+            continue
+        landscape[index] = True
+        before = index - 1
+        while before >= 0 and isinstance(entries[before].block, Paragraph | BulletList):
+            landscape[before] = True
+            before -= 1
+        while before >= 0 and entries[before].block is None:
+            landscape[before] = True
+            before -= 1
+    return landscape
+
+
+def _turn_page(docx: object, landscape: bool) -> None:
+    """A new section on a new page, landscape or portrait. python-docx links it to the one
+    before (headers, footers, page numbering run on); the spacer after a table is dropped
+    first, the section break's own paragraph takes its place."""
+    body = docx.element.body  # type: ignore[attr-defined]
+    paragraphs = body.findall(qn("w:p"))
+    if paragraphs and len(paragraphs[-1]) == 0:
+        body.remove(paragraphs[-1])
+    section = docx.add_section(WD_SECTION.NEW_PAGE)  # type: ignore[attr-defined]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = Cm(PAGE_HEIGHT_CM), Cm(PAGE_WIDTH_CM)
+    if landscape:
+        section.page_width, section.page_height = long_side, short_side
+    else:
+        section.page_width, section.page_height = short_side, long_side
+
+
+def _block(docx: object, block: Block, style_ids: dict[str, str], text_width_cm: float) -> None:
+    if isinstance(block, Paragraph):
+        _paragraph(docx, block)
+    elif isinstance(block, BulletList):
+        for item in block.items:
+            _styled_paragraph(docx, item, style_ids[BULLET_STYLE])
+    elif isinstance(block, Table):
+        _table(docx, block, style_ids[TABLE_STYLE], text_width_cm)
+    elif isinstance(block, Chart):
+        _chart(docx, block)
+
+
 def render_docx(document: Document, generated_at: dt.datetime | None = None) -> bytes:
     docx = new_docx()
     _set_up(docx, document, generated_at)
     if document.number:
         _header(docx.sections[0], document.number)
-    _cover(docx, document)
+    entries = _entries(document)
+    landscape = _landscape(entries)
+    # A landscape first page starts its own section, which starts a page: no page break too.
+    _cover(docx, document, page_break=not (landscape and landscape[0]))
     style_ids = _style_ids(docx)
-    for depth, section in document.walk():
-        heading = f"{section.number} {section.title}"
-        _styled_paragraph(docx, heading, style_ids[f"Heading {min(depth, 4)}"])
-        for block in section.blocks:
-            if isinstance(block, Paragraph):
-                _paragraph(docx, block)
-            elif isinstance(block, BulletList):
-                for item in block.items:
-                    _styled_paragraph(docx, item, style_ids[BULLET_STYLE])
-            elif isinstance(block, Table):
-                _table(docx, block, style_ids[TABLE_STYLE])
-            elif isinstance(block, Chart):
-                _chart(docx, block)
+    turned = False
+    for entry, wide in zip(entries, landscape, strict=True):
+        if wide != turned:
+            _turn_page(docx, wide)
+            turned = wide
+        if entry.block is None:
+            title = f"{entry.section.number} {entry.section.title}"
+            _styled_paragraph(docx, title, style_ids[f"Heading {min(entry.depth, 4)}"])
+        else:
+            _block(docx, entry.block, style_ids, LANDSCAPE_TEXT_WIDTH_CM if wide else TEXT_WIDTH_CM)
     if document.signoff is not None:
+        if turned:
+            _turn_page(docx, False)
         _signoff(docx, document.signoff)
     buffer = io.BytesIO()
     docx.save(buffer)

@@ -16,8 +16,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from agent.reports.common import add_empty_notice, new_document
-from agent.reports.data import SOFTWARE_LIBRARIES, ConfigChangeRow, RecordRow, ReportData
+from agent.reports.common import add_empty_notice, change_label, new_document, upgrade_item
+from agent.reports.data import ConfigChangeRow, RecordRow, ReportData
 from agent.reports.document import BulletList, Document, Paragraph, Section, Table
 from agent.reports.lang.summary import STRINGS
 from agent.reports.period import Period
@@ -126,10 +126,11 @@ def _stale_libraries(
 
 
 def _signature_upgrades(data: ReportData, device: str | None = None) -> int:
+    """Library updates (a rollback to an older version is not one)."""
     return sum(
         1
         for row in data.upgrades
-        if row.category == "signature" and (device is None or row.device == device)
+        if row.category == "signature" and row.upgrade and (device is None or row.device == device)
     )
 
 
@@ -488,6 +489,7 @@ def _upgrades(
             {row.library for row in data.signatures if row.device == info.name and not row.software}
         )
         mine = [u for u in data.upgrades if u.device == info.name and u.category == "signature"]
+        updates = [u for u in mine if u.upgrade]
         # The libraries' names in the document's language: a key such as "av" is English.
         stale = [
             text.library(name)
@@ -498,9 +500,9 @@ def _upgrades(
                 info.name,
                 info.model,
                 text("list.sep").join(map(text.library, libraries)) or text("dash"),
-                str(len(mine)),
+                _updates_text(text, len(updates), len(mine) - len(updates)),
                 _ratio_text(text, _months_updated(data, info.name), len(data.months)),
-                text.date(max(u.at for u in mine)) if mine else text("dash"),
+                text.date(max(u.at for u in updates)) if updates else text("dash"),
                 text("list.sep").join(stale) or text("none"),
             )
         )
@@ -520,7 +522,9 @@ def _upgrades(
             rows,
         )
     )
-    others = [u for u in data.upgrades if u.category != "signature"]
+    # Besides software and licences, every rollback is listed one by one: the reader must
+    # see which library went back, when and from which version.
+    others = [u for u in data.upgrades if u.category != "signature" or u.rollback]
     if not others:
         section.add(Paragraph(text("no_other_upgrades")))
         return
@@ -540,8 +544,8 @@ def _upgrades(
                 (
                     u.device,
                     text.date(u.at),
-                    text(f"kind.{u.category}"),
-                    text.library(u.item) if u.item in SOFTWARE_LIBRARIES else u.item,
+                    change_label(u, text),
+                    upgrade_item(u, text),
                     u.from_value,
                     u.to_value,
                 )
@@ -549,6 +553,13 @@ def _upgrades(
             ],
         )
     )
+
+
+def _updates_text(text: Text, updates: int, rollbacks: int) -> str:
+    """A device's library updates, and its rollbacks beside them (never added to them)."""
+    if rollbacks:
+        return text("updates_and_rollbacks", updates=updates, rollbacks=rollbacks)
+    return str(updates)
 
 
 def _faults(section: Section, data: SummaryData, text: Text, tables: Tables) -> None:
@@ -703,7 +714,17 @@ def findings(data: SummaryData, text: Text, tables: Tables, settings: ReportSett
         )
     else:
         lines.append(text("claim.no_signature_scope", cite=cite("signature_devices")))
-    kinds = Counter(u.category for u in data.upgrades)
+    back = [u for u in data.upgrades if u.rollback]
+    if back:
+        lines.append(
+            text(
+                "claim.rollbacks",
+                count=len(back),
+                devices=text("list.sep").join(sorted({u.device for u in back})),
+                cite=cite("other_upgrades"),
+            )
+        )
+    kinds = Counter(u.category for u in data.upgrades if not u.rollback)
     lines.append(
         text(
             "claim.other_upgrades",

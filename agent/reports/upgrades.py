@@ -22,7 +22,15 @@ from agent.reports.records import manual_upgrades
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 
-CATEGORIES = ("signature", "software", "licence")
+# The changes the summary table counts, each on its own row: a rollback is never an upgrade.
+CHANGES = (
+    ("signature", "upgrade"),
+    ("signature", "rollback"),
+    ("software", "upgrade"),
+    ("software", "rollback"),
+    ("licence", "extended"),
+    ("licence", "shortened"),
+)
 
 
 def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
@@ -33,18 +41,21 @@ def build(data: ReportData, text: Text, settings: ReportSettings) -> Document:
         Paragraph(text("about.scope", devices=len(data.devices), period=text.period_text())),
         Paragraph(text("about.upgrades")),
     )
-    counts = Counter(upgrade.category for upgrade in data.upgrades)
+    counts = Counter((upgrade.category, upgrade.change) for upgrade in data.upgrades)
     summary = document.section(text("upgrades.summary"))
     summary.add(
         Table(
             (text("upgrades.category"), text("upgrades.count")),
             (
-                *((text(f"category.{c}"), str(counts.get(c, 0))) for c in CATEGORIES),
+                *(
+                    (text(f"change.{category}.{change}"), str(counts.get((category, change), 0)))
+                    for category, change in CHANGES
+                ),
                 (text("fleet.total"), str(len(data.upgrades))),
             ),
         )
     )
-    upgraded = {upgrade.device for upgrade in data.upgrades if upgrade.category == "signature"}
+    upgraded = {u.device for u in data.upgrades if u.category == "signature" and u.upgrade}
     without = [
         info.name for info in data.devices if info.has_service("SIG") and info.name not in upgraded
     ]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from agent.reports.document import Paragraph, Section, Table
@@ -28,6 +28,20 @@ if TYPE_CHECKING:  # data.py reads the spells through this module: no import cyc
     from agent.reports.data import InterfaceProblem
 
 HOUR = dt.timedelta(hours=1)
+
+
+def with_port_state(query: Select[Any], ports: Subquery) -> Select[Any]:
+    """``query`` with each port of ``ports`` (a subquery with ``device_id`` and ``if_index``)
+    joined to its newest stored state (``interface_states``: name, alias, up/down); a port
+    with no stored state keeps its row, with NULLs. One join for the interface findings, the
+    unused ports and the uplinks' spells, so they read the same port the same way."""
+    return query.outerjoin(
+        InterfaceState,
+        and_(
+            InterfaceState.device_id == ports.c.device_id,
+            InterfaceState.if_index == ports.c.if_index,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +93,7 @@ def uplinks_down(
         .group_by(InterfaceHourly.device_id, InterfaceHourly.if_index)
         .subquery()
     )
-    query = (
+    query = with_port_state(
         select(
             Device.name,
             down_hours.c.if_index,
@@ -88,17 +102,9 @@ def uplinks_down(
             InterfaceState.oper_up,
             InterfaceState.admin_up,
             InterfaceState.sampled_at,
-        )
-        .join(Device, down_hours.c.device_id == Device.id)
-        .outerjoin(
-            InterfaceState,
-            and_(
-                InterfaceState.device_id == down_hours.c.device_id,
-                InterfaceState.if_index == down_hours.c.if_index,
-            ),
-        )
-        .where(Device.name.in_(sorted({device for device, _ in ports})))
-    )
+        ).join(Device, down_hours.c.device_id == Device.id),
+        down_hours,
+    ).where(Device.name.in_(sorted({device for device, _ in ports})))
     found = []
     for name, if_index, first, last, oper_up, admin_up, sampled_at in session.execute(query):
         port = ports.get((name, if_index))

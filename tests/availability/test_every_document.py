@@ -281,7 +281,8 @@ def test_daily_report(documents: dict[str, Document]) -> None:
     assert head["整体可用率"] == "85.51%"
     assert head["设备中断"] == "3"
     assert head["上联口中断"] == "1"
-    assert head["升级"] == "1"
+    assert head["特征库/软件/授权变更"] == "1"
+    assert "其中特征库/软件回退" not in head  # an upgrade, not a rollback
     # The open fault and the open outage; not the informational first configuration.
     assert head["未关闭事项"] == "2"
     assert rows(daily, "设备中断情况", "设备") == [
@@ -322,13 +323,16 @@ def test_a_daily_report_made_while_the_uplink_is_down(history: Store) -> None:
 def test_upgrades_report(documents: dict[str, Document]) -> None:
     upgrades = documents["upgrades"]
     assert rows(upgrades, "变更汇总", "类别") == [
-        ("特征库", "1"),
-        ("软件/引擎", "0"),
-        ("授权", "0"),
+        ("特征库升级", "1"),
+        ("特征库回退", "0"),
+        ("软件/引擎升级", "0"),
+        ("软件/引擎回退", "0"),
+        ("授权续期", "0"),
+        ("授权到期日提前", "0"),
         ("合计", "1"),
     ]
     assert rows(upgrades, "fw-c（天融信 NGFW4000）", "日期") == [
-        ("2026-12-15", "特征库", "入侵防御特征库", "2026.11.30", "2026.12.14")
+        ("2026-12-15", "特征库升级", "入侵防御特征库", "2026.11.30", "2026.12.14")
     ]
     ((_, kind, device, *_),) = rows(upgrades, "人工升级记录", "编号")
     assert (kind, device) == ("人工升级", "fw-c")

@@ -17,7 +17,6 @@ Plus rows outside the month (an event on 30 March, a poll on 1 May) that must no
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from agent.recorder import Recorder
 from agent.records import NewRecord, add_record
@@ -25,6 +24,7 @@ from agent.reports.period import Period, month_period, report_timezone
 from agent.store import repository as repo
 from agent.store.engine import Store
 from collectors.base import Component, HealthSnapshot, Interface, Sensor
+from tests.support.report_store import Box
 
 PERIOD: Period = month_period("2026-04", report_timezone("Asia/Shanghai"))
 STEP = dt.timedelta(hours=6)
@@ -35,18 +35,6 @@ FAN_POLLS = {10, 11, 12, 13}
 PORT_DOWN_POLLS = {60, 61}
 
 
-@dataclass(frozen=True)
-class Box:
-    name: str
-    vendor: str
-    model: str
-    kind: str
-    site: str = "headquarters"
-    services: tuple[str, ...] = ("hardware", "tuning")
-    address: str | None = "127.0.0.1"
-    uplinks: tuple[str, ...] = ()
-
-
 DEVICES = (
     Box(
         "av-1",
@@ -55,9 +43,9 @@ DEVICES = (
         "av-gateway",
         services=("hardware", "signatures", "tuning"),
     ),
-    Box("fw-1", "topsec", "NGFW4000", "firewall"),
+    Box("fw-1", "topsec", "NGFW4000", "firewall", services=("hardware", "tuning")),
     # Port 2 is the uplink: a port down for two polls is a fault only with a role (issue 12).
-    Box("sw-1", "h3c", "S5500", "switch", uplinks=("GE1/0/2",)),
+    Box("sw-1", "h3c", "S5500", "switch", services=("hardware", "tuning"), uplinks=("GE1/0/2",)),
 )
 
 

@@ -8,6 +8,7 @@ import io
 
 import docx
 import pytest
+from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
 from agent.reports.column_widths import (
@@ -21,10 +22,11 @@ from agent.reports.column_widths import (
     table_layout,
     text_em,
     token_em,
+    too_wide,
     with_break_hints,
 )
 from agent.reports.document import Document, Table
-from agent.reports.render_docx import TEXT_WIDTH_CM, render_docx
+from agent.reports.render_docx import LANDSCAPE_TEXT_WIDTH_CM, TEXT_WIDTH_CM, render_docx
 
 PAGE = 16.6
 MONTHS = tuple(
@@ -173,10 +175,20 @@ def test_the_word_file_carries_the_widths_and_the_size() -> None:
     document.section("逐月情况").add(Table(MONTH_HEADERS, MONTHS))
     document.section("工作记录").add(Table(RECORD_HEADERS, RECORDS))
     opened = docx.Document(io.BytesIO(render_docx(document)))
-    for table, (headers, rows) in zip(
-        opened.tables[-2:], ((MONTH_HEADERS, MONTHS), (RECORD_HEADERS, RECORDS)), strict=True
+    # The records' nine columns do not fit the portrait page: they are set on a landscape one.
+    assert not too_wide(MONTH_HEADERS, MONTHS, TEXT_WIDTH_CM)
+    assert too_wide(RECORD_HEADERS, RECORDS, TEXT_WIDTH_CM)
+    portrait, landscape = opened.sections
+    assert portrait.page_width < portrait.page_height
+    assert landscape.orientation == WD_ORIENT.LANDSCAPE
+    assert landscape.page_width > landscape.page_height
+    for table, (headers, rows), text_width in zip(
+        opened.tables[-2:],
+        ((MONTH_HEADERS, MONTHS), (RECORD_HEADERS, RECORDS)),
+        (TEXT_WIDTH_CM, LANDSCAPE_TEXT_WIDTH_CM),
+        strict=True,
     ):
-        size, expected = table_layout(headers, rows, TEXT_WIDTH_CM)
+        size, expected = table_layout(headers, rows, text_width)
         grid = [column.width.cm for column in table.columns]
         assert grid == pytest.approx(expected, abs=0.01)
         # Word reads each cell's width; every row carries them.
@@ -191,4 +203,4 @@ def test_the_word_file_carries_the_widths_and_the_size() -> None:
         assert 'w:left w:w="108"' in properties and 'w:right w:w="108"' in properties
         width = table._tbl.tblPr.find(qn("w:tblW"))
         assert width.get(qn("w:type")) == "dxa"
-        assert int(width.get(qn("w:w"))) == pytest.approx(TEXT_WIDTH_CM / 2.54 * 1440, abs=10)
+        assert int(width.get(qn("w:w"))) == pytest.approx(text_width / 2.54 * 1440, abs=10)

@@ -5,34 +5,18 @@ counters grew are. On SQLite and PostgreSQL, through the recorder and the roll-u
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from agent.recorder import Recorder
 from agent.reports.build import build_document, read_data
 from agent.reports.period import day_period, report_timezone
 from agent.reports.render_md import render_markdown
 from agent.reports.settings import ReportSettings
-from agent.store import open_store
-from agent.store import repository as repo
-from agent.store.schema import upgrade
 from collectors.base import HealthSnapshot, Interface
+from tests.support.report_store import Box, report_store, save_polls
 
 PERIOD = day_period("2026-11-10", report_timezone("Asia/Shanghai"))
 STEP = dt.timedelta(minutes=5)
 POLLS = 288  # a day of 5-minute polls
 UPLINK_DOWN = {100, 101}  # two polls: 10 minutes
-
-
-@dataclass(frozen=True)
-class Box:
-    name: str = "sw-1"
-    vendor: str = "h3c"
-    model: str = "S5500"
-    kind: str = "switch"
-    site: str = "总部"
-    services: tuple[str, ...] = ("hardware",)
-    address: str | None = "127.0.0.1"
-    uplinks: tuple[str, ...] = ("GE1/0/1",)
 
 
 def _snapshot(index: int) -> HealthSnapshot:
@@ -56,18 +40,11 @@ def _snapshot(index: int) -> HealthSnapshot:
 
 
 def test_only_the_uplink_down_and_the_growing_errors_are_problems(db_url: str) -> None:
-    upgrade(db_url)
-    store = open_store(db_url)
-    try:
-        with store.session() as session:
-            repo.sync_devices(session, [Box()], now=PERIOD.start - dt.timedelta(days=1))
-        recorder = Recorder(store)
-        for index in range(POLLS):
-            snapshot = _snapshot(index)
-            recorder.save_health(snapshot, snapshot.collected_at)
+    with report_store(
+        db_url, [Box(site="总部", uplinks=("GE1/0/1",))], PERIOD.start - dt.timedelta(days=1)
+    ) as store:
+        save_polls(store, map(_snapshot, range(POLLS)))
         data = read_data(store, PERIOD, PERIOD.end)
-    finally:
-        store.close()
     problems = {p.name: p for p in data.interfaces}
     assert sorted(problems) == ["GE1/0/1", "GE1/0/4"]
     uplink = problems["GE1/0/1"]

@@ -22,8 +22,10 @@ from report_history import PERIOD
 from agent.inventory import load_inventory
 from agent.reports import REPORT_KINDS
 from agent.reports.build import build_document, read_data, write_document
+from agent.reports.column_widths import too_wide
 from agent.reports.document import Document, Table
 from agent.reports.lang import zh
+from agent.reports.render_docx import TEXT_WIDTH_CM
 from agent.reports.settings import ReportSettings
 from agent.reports.summary import build_summary
 from agent.reports.summary_data import load_summary_data
@@ -66,6 +68,7 @@ def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     soffice = require_tool("soffice", "libreoffice-writer-nogui")
     pdftotext = require_tool("pdftotext", "poppler-utils")
     pdfimages = require_tool("pdfimages", "poppler-utils")
+    pdfinfo = require_tool("pdfinfo", "poppler-utils")
     directory = tmp_path_factory.mktemp("pdf")
     data = read_data(fleet_store, PERIOD, GENERATED_AT)
     documents = {kind: build_document(kind, data, "zh", SETTINGS) for kind in REPORT_KINDS}
@@ -91,7 +94,7 @@ def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         capture_output=True,
         timeout=280,
     )
-    texts, images = {}, {}
+    texts, images, pages = {}, {}, {}
     for kind in KINDS:
         pdf = directory / f"{kind}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF"), f"{kind}: no PDF written"
@@ -108,7 +111,26 @@ def pdfs(fleet_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         # Rows after the two header lines; a PNG with alpha adds an "smask" row of its own.
         rows = [line.split() for line in listing.splitlines()[2:]]
         images[kind] = sum(1 for row in rows if len(row) > 2 and row[2] == "image")
-    return {"documents": documents, "texts": texts, "images": images, "data": data}
+        pages[kind] = _pages(pdftotext, pdfinfo, pdf)
+    return {"documents": documents, "texts": texts, "images": images, "pages": pages, "data": data}
+
+
+PAGE_SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)", re.M)
+
+
+def _pages(pdftotext: str, pdfinfo: str, pdf: Path) -> list[tuple[bool, list[str]]]:
+    """Each page: whether it is landscape (pdfinfo's page size), and its non-empty lines as
+    laid out (the header first, the footer's page number last)."""
+    info = subprocess.run(
+        [pdfinfo, "-f", "1", "-l", "9999", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    sizes = [(float(width), float(height)) for _, width, height in PAGE_SIZE.findall(info)]
+    laid_out = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout.split("\f")
+    texts = [[line.strip() for line in page.splitlines() if line.strip()] for page in laid_out]
+    assert len(texts) >= len(sizes) and not any(texts[len(sizes) :]), "text past the last page"
+    return [(width > height, lines) for (width, height), lines in zip(sizes, texts, strict=False)]
 
 
 @pytest.mark.timeout(600)  # five documents for 40 devices and one LibreOffice run: ~1 min
@@ -211,3 +233,49 @@ def test_table_values_are_not_broken_across_lines(
     assert not missing, f"{kind}: table values not printed whole: {missing[:10]}"
     split = _split_values(text, values)
     assert not split, f"{kind}: table values broken across lines: {split[:5]}"
+
+
+@pytest.mark.timeout(600)  # shares the conversion above
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_page_has_its_header_number_and_content(
+    pdfs: dict[str, dict[str, object]], kind: str
+) -> None:
+    """Landscape sections run on from the portrait ones: the document number at the top and
+    the page number at the foot of every page, counting on; no page left blank by a section
+    break. The cover and the sign-off page are portrait."""
+    document: Document = pdfs["documents"][kind]  # type: ignore[assignment]
+    pages: list[tuple[bool, list[str]]] = pdfs["pages"][kind]  # type: ignore[assignment]
+    for number, (_, lines) in enumerate(pages, start=1):
+        assert lines[0] == document.number, f"{kind} page {number}: header {lines[:1]}"
+        assert lines[-1] == str(number), f"{kind} page {number}: footer {lines[-1:]}"
+        assert len(lines) > 2, f"{kind} page {number} is blank"
+    assert not pages[0][0] and not pages[-1][0], f"{kind}: cover or sign-off not portrait"
+
+
+def _page_of(pages: list[tuple[bool, list[str]]], caption: str) -> int:
+    found = [
+        index
+        for index, (_, lines) in enumerate(pages)
+        if _squeezed(caption) in _squeezed("".join(lines))
+    ]
+    assert len(found) == 1, f"caption {caption!r} on pages {found}"
+    return found[0]
+
+
+@pytest.mark.timeout(600)  # shares the conversion above
+def test_wide_tables_are_on_landscape_pages(pdfs: dict[str, dict[str, object]]) -> None:
+    """The work summary's tables (each with its own numbered caption): a table too wide for
+    the portrait text width is on a landscape page, every other on a portrait one. The
+    engineers' records (nine columns) and the incident records (eight) are wide."""
+    document: Document = pdfs["documents"]["summary"]  # type: ignore[assignment]
+    pages: list[tuple[bool, list[str]]] = pdfs["pages"]["summary"]  # type: ignore[assignment]
+    wide = set()
+    for table in document.tables():
+        assert table.caption, "a summary table without a caption"
+        is_wide = too_wide(table.headers, table.rows, TEXT_WIDTH_CM)
+        landscape, _ = pages[_page_of(pages, table.caption)]
+        assert landscape == is_wide, f"{table.caption}: landscape {landscape}, wide {is_wide}"
+        if is_wide:
+            wide.add(len(table.headers))
+    assert {8, 9} <= wide
+    assert any(not landscape for landscape, _ in pages[1:-1]), "no portrait page in the body"

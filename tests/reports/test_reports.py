@@ -124,8 +124,9 @@ def test_daily_report_lists_what_is_still_open(known_store, settings: ReportSett
 def test_upgrades_report(known_data: ReportData, settings: ReportSettings) -> None:
     document = build_document("upgrades", known_data, "zh", settings)
     summary = document.tables()[0]
-    assert row_for(summary, "特征库")[1] == "2"
-    assert row_for(summary, "授权")[1] == "1"
+    assert row_for(summary, "特征库升级")[1] == "2"
+    assert row_for(summary, "特征库回退")[1] == "0"  # v1 -> v2 -> v3: no rollback
+    assert row_for(summary, "授权续期")[1] == "1"
     assert row_for(summary, "合计")[1] == "3"
     per_device = table_with(document, "原版本/原到期日")
     assert [row[3:] for row in per_device.rows] == [

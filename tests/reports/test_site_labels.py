@@ -27,29 +27,14 @@ from agent.reports.summary import build_summary
 from agent.reports.summary_data import load_summary_data
 from agent.store import Store
 from agent.store import repository as repo
+from tests.support.report_store import Box
 
 CITY, CITY_NAME, SUBURB = "city-1", "城区支队", "suburb-2"
 
 
-@dataclasses.dataclass(frozen=True)
-class NamedBox:
-    """A report_history device with a site and the site's display name, as the inventory's
-    Device has them."""
-
-    name: str
-    vendor: str
-    model: str
-    kind: str
-    site: str
-    services: tuple[str, ...]
-    address: str | None
-    uplinks: tuple[str, ...]
-    site_name: str | None
-
-
-def moved(box: object, site: str, site_name: str | None) -> NamedBox:
-    fields = {f.name: getattr(box, f.name) for f in dataclasses.fields(NamedBox)[:-1]}
-    return NamedBox(**{**fields, "site": site, "site_name": site_name})
+def moved(box: Box, site: str, site_name: str | None) -> Box:
+    """A report_history device moved to ``site``, with the site's display name."""
+    return dataclasses.replace(box, site=site, site_name=site_name)
 
 
 @pytest.fixture(scope="module")

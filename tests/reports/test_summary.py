@@ -21,7 +21,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,6 +38,7 @@ from agent.store import repository as repo
 from agent.store.engine import Store
 from agent.store.schema import upgrade
 from collectors.base import Component, HealthSnapshot
+from tests.support.report_store import Box
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = report_timezone("Asia/Shanghai")
@@ -49,18 +49,6 @@ POLLS = 61 * 4  # 61 days
 APRIL_POLLS = 30 * 4
 DOWN = {20, 21, APRIL_POLLS - 2, APRIL_POLLS - 1, APRIL_POLLS, APRIL_POLLS + 1}
 GENERATED_AT = PERIOD.end + dt.timedelta(days=2)
-
-
-@dataclass(frozen=True)
-class Box:
-    name: str
-    vendor: str
-    model: str
-    kind: str
-    site: str
-    services: tuple[str, ...]
-    address: str | None = "127.0.0.1"
-    site_name: str | None = None  # the inventory's display name; hq has none
 
 
 BOXES = (

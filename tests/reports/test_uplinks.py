@@ -7,40 +7,24 @@ poll 200 (16:40 Beijing) to the newest poll (19:10), the report made a minute la
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import delete
 
-from agent.recorder import Recorder
 from agent.reports.build import build_document, read_data
 from agent.reports.document import Section, Table
 from agent.reports.period import day_period, report_timezone
 from agent.reports.settings import ReportSettings
 from agent.reports.text import Text
 from agent.reports.uplinks import add_uplinks, uplinks_down
-from agent.store import open_store
-from agent.store import repository as repo
 from agent.store.models import InterfaceHourly
-from agent.store.schema import upgrade
 from collectors.base import HealthSnapshot, Interface
+from tests.support.report_store import Box, report_store, save_polls
 
 PERIOD = day_period("2026-11-10", report_timezone("Asia/Shanghai"))
 STEP = dt.timedelta(minutes=5)
 DOWN_FROM, LAST_POLL = 200, 230
 MADE = PERIOD.start + LAST_POLL * STEP + dt.timedelta(minutes=1)
 SETTINGS = ReportSettings(agency="测试机关", contractor="测试承包商")
-
-
-@dataclass(frozen=True)
-class Box:
-    name: str = "sw-1"
-    vendor: str = "h3c"
-    model: str = "S5500"
-    kind: str = "switch"
-    site: str = "headquarters"
-    services: tuple[str, ...] = ("hardware",)
-    address: str | None = "127.0.0.1"
-    uplinks: tuple[str, ...] = ("GE1/0/1",)
 
 
 def _snapshot(index: int) -> HealthSnapshot:
@@ -64,15 +48,10 @@ def _rows(document: object, title: str) -> list[tuple[str, ...]]:
 
 
 def test_an_uplink_still_down_and_one_past_the_hourly_retention(db_url: str) -> None:
-    upgrade(db_url)
-    store = open_store(db_url)
-    try:
-        with store.session() as session:
-            repo.sync_devices(session, [Box()], now=PERIOD.start - dt.timedelta(days=1))
-        recorder = Recorder(store)
-        for index in range(LAST_POLL + 1):
-            snapshot = _snapshot(index)
-            recorder.save_health(snapshot, snapshot.collected_at)
+    with report_store(
+        db_url, [Box(uplinks=("GE1/0/1",))], PERIOD.start - dt.timedelta(days=1)
+    ) as store:
+        save_polls(store, map(_snapshot, range(LAST_POLL + 1)))
         data = read_data(store, PERIOD, MADE)
         daily = build_document("daily", data, "zh", SETTINGS)
         # The roll-ups past retention: the daily figures still name the port (the monthly's
@@ -81,8 +60,6 @@ def test_an_uplink_still_down_and_one_past_the_hourly_retention(db_url: str) -> 
             session.execute(delete(InterfaceHourly))
         with store.session(read_only=True) as session:
             untimed = uplinks_down(session, data.interfaces, PERIOD.start, PERIOD.end, MADE)
-    finally:
-        store.close()
     (row,) = data.uplinks_down
     assert (row.port.name, row.port.down_samples, row.still_down) == ("GE1/0/1", 31, True)
     assert row.first_hour == dt.datetime(2026, 11, 10, 8, 0, tzinfo=dt.UTC)  # 16:00 Beijing

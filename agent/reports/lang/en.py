@@ -63,9 +63,11 @@ STRINGS: dict[str, str] = {
     "about.availability": "Availability = 1 - outage time / monitored time (see maintenance "
     "windows and netmon's own downtime); a device that was never polled has no availability. "
     "CPU and memory average and peak are the mean and maximum of all samples of the period.",
-    "about.upgrades": "An upgrade is a signature library, software / engine version or licence "
-    "expiry that differs from the one recorded before it; the first version ever recorded is the "
-    "starting point, not an upgrade.",
+    "about.upgrades": "An upgrade is a signature library or software / engine version newer "
+    "than the one recorded before it; an older one is a rollback, listed and counted on its own "
+    "and never as an upgrade (versions are compared part by part, numbers by their value, not "
+    "as text). A licence expiry that changes is extended or shortened. The first version ever "
+    "recorded is the starting point, not an upgrade.",
     "about.interval": "Health samples in the period: {samples}.",
     "fleet.title": "The fleet at a glance",
     "fleet.by_vendor": "Devices per vendor and kind",
@@ -84,6 +86,7 @@ STRINGS: dict[str, str] = {
     "fleet.changes": "Configuration changes (approved / unapproved)",
     "fleet.changes_value": "{total} ({approved} / {unapproved})",
     "fleet.upgrades": "Signature / software / licence changes",
+    "fleet.rollbacks": "of which signature / software rollbacks",
     "fleet.alerts": "Alerts",
     "fleet.problems": "Devices with problems",
     "fleet.no_problems": "Every device ran normally in this period; no problems were found.",
@@ -235,7 +238,7 @@ STRINGS: dict[str, str] = {
     "daily.raised": "Alerts raised",
     "daily.cleared": "Alerts closed",
     "daily.changes": "Configuration changes",
-    "daily.upgrades": "Upgrades",
+    "daily.upgrades": "Signature / software / licence changes",
     "daily.open": "Still open",
     "daily.down.title": "What was down",
     "daily.down.none": "No device was down in this period.",
@@ -248,7 +251,7 @@ STRINGS: dict[str, str] = {
     "daily.alerts.none_cleared": "No alerts were closed in this period.",
     "daily.changes.title": "Configuration changes",
     "daily.changes.none": "No configuration changes in this period.",
-    "daily.upgrades.title": "Upgrades seen",
+    "daily.upgrades.title": "Upgrades and other changes seen",
     "daily.upgrades.none": "No signature, software or licence changes in this period.",
     "daily.open.title": "Still open",
     "daily.open.none": "Nothing was left open at the end of the period.",
@@ -281,6 +284,12 @@ STRINGS: dict[str, str] = {
     "category.signature": "signature library",
     "category.software": "software / engine",
     "category.licence": "licence",
+    "change.signature.upgrade": "signature library upgrade",
+    "change.signature.rollback": "signature library rollback",
+    "change.software.upgrade": "software / engine upgrade",
+    "change.software.rollback": "software / engine rollback",
+    "change.licence.extended": "licence extended",
+    "change.licence.shortened": "licence shortened",
     "maintenance.scope": "Scope: network devices and devices with tuning service, "
     "{devices} in all.",
     "maintenance.approved": "Approved configuration changes",

@@ -41,6 +41,8 @@ ZH: dict[str, str] = {
     "claim.signatures": "特征库升级服务范围内共 {devices} 台设备，周期内完成特征库升级 {count} 次；"
     "{every} 台设备每月均有升级，{stale} 台设备在周期结束时存在超期特征库{cite}。",
     "claim.no_signature_scope": "本期无特征库升级服务范围内的设备{cite}。",
+    "claim.rollbacks": "特征库/软件版本回退 {count} 次（{devices}），"
+    "回退单独列出，不计为升级{cite}。",
     "claim.other_upgrades": "软件/引擎升级 {software} 次，授权变更 {licence} 次{cite}。",
     "claim.faults": "共发生硬件故障（风扇/电源）{count} 次，已恢复 {cleared} 次，"
     "记录维修 {repairs} 次{cite}。",
@@ -129,16 +131,14 @@ ZH: dict[str, str] = {
     "col.months_updated": "有升级的月份",
     "col.last_update": "最近升级",
     "col.stale": "周期末超期特征库",
-    "t.other_upgrades": "软件、引擎与授权变更",
+    "t.other_upgrades": "特征库回退、软件/引擎与授权变更",
+    "updates_and_rollbacks": "{updates}（另回退 {rollbacks} 次）",
     "col.date": "日期",
     "col.kind": "类别",
     "col.item": "项目",
     "col.from": "原版本/到期日",
     "col.to": "新版本/到期日",
-    "kind.software": "软件/引擎",
-    "kind.licence": "授权",
-    "kind.signature": "特征库",
-    "no_other_upgrades": "统计周期内无软件、引擎或授权变更。",
+    "no_other_upgrades": "统计周期内无特征库回退，无软件、引擎或授权变更。",
     # faults
     "s.faults": "硬件故障与维修",
     "t.faults": "硬件故障（风扇/电源）",
@@ -171,7 +171,8 @@ ZH: dict[str, str] = {
     "src.alerts": "events（按发生时间与级别）",
     "src.changes": "config_versions（版本、采集时间、审批人、审批时间）",
     "src.signatures": "signature_versions（版本、发布日期、首次发现时间）",
-    "src.upgrades": "signature_versions、licences（相对上一记录的变化）",
+    "src.upgrades": "signature_versions、licences（相对上一记录的变化；版本按各段数值比较，"
+    "较旧者为回退）",
     "src.faults": "component_episodes（风扇/电源状态区间）",
     "src.records": "maintenance_records（工程师录入）",
 }
@@ -217,6 +218,8 @@ EN: dict[str, str] = {
     "signature updates in the period; {every} devices were updated every month, {stale} had a "
     "stale library at the end{cite}.",
     "claim.no_signature_scope": "No device is in the signature-upgrade scope{cite}.",
+    "claim.rollbacks": "Signature / software rollbacks (back to an older version): {count} "
+    "({devices}); they are listed on their own and not counted as updates{cite}.",
     "claim.other_upgrades": "{software} software / engine upgrades, {licence} licence "
     "changes{cite}.",
     "claim.faults": "{count} hardware faults (fans, power supplies), {cleared} cleared, "
@@ -303,16 +306,15 @@ EN: dict[str, str] = {
     "col.months_updated": "Months with an update",
     "col.last_update": "Last update",
     "col.stale": "Stale at the end",
-    "t.other_upgrades": "Software, engine and licence changes",
+    "t.other_upgrades": "Signature rollbacks, software, engine and licence changes",
+    "updates_and_rollbacks": "{updates} (rollbacks besides: {rollbacks})",
     "col.date": "Date",
     "col.kind": "Kind",
     "col.item": "Item",
     "col.from": "From",
     "col.to": "To",
-    "kind.software": "software / engine",
-    "kind.licence": "licence",
-    "kind.signature": "signature",
-    "no_other_upgrades": "No software, engine or licence change in the period.",
+    "no_other_upgrades": "No signature rollback and no software, engine or licence change in "
+    "the period.",
     "s.faults": "Hardware faults and repairs",
     "t.faults": "Hardware faults (fans, power supplies)",
     "col.component": "Component",
@@ -343,7 +345,8 @@ EN: dict[str, str] = {
     "src.alerts": "events (by time raised and severity)",
     "src.changes": "config_versions (version, collected, approver, approved at)",
     "src.signatures": "signature_versions (version, release date, first seen)",
-    "src.upgrades": "signature_versions, licences (change from the previous row)",
+    "src.upgrades": "signature_versions, licences (change from the previous row; versions "
+    "compared part by part, an older one is a rollback)",
     "src.faults": "component_episodes (fan / power supply status spells)",
     "src.records": "maintenance_records (entered by engineers)",
 }

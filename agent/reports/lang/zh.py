@@ -64,8 +64,9 @@ STRINGS: dict[str, str] = {
     "报告内容全部来自 netmon 监控系统数据库，由系统自动生成。",
     "about.availability": "可用率 = 1 - 中断时长 ÷ 监控时长（口径见“维护窗口与监控系统自身中断”）；"
     "未被采集的设备不计可用率。CPU、内存的平均值和峰值为周期内全部采样值的平均值和最大值。",
-    "about.upgrades": "升级指特征库、软件/引擎版本或授权到期日相对上一次记录的变化；"
-    "首次记录的版本作为基准，不计为升级。",
+    "about.upgrades": "升级指特征库、软件/引擎版本比上一次记录的版本新；比上一次记录旧的为回退，"
+    "单独列出和统计，不计为升级（版本号按各段比较，数字段按数值大小，不按字符顺序）。"
+    "授权到期日的变化分为续期和到期日提前。首次记录的版本作为基准，不计为升级。",
     "about.interval": "健康采样共 {samples} 次。",
     # fleet
     "fleet.title": "总体情况",
@@ -85,6 +86,7 @@ STRINGS: dict[str, str] = {
     "fleet.changes": "配置变更（已审批/未审批）",
     "fleet.changes_value": "{total}（{approved}/{unapproved}）",
     "fleet.upgrades": "特征库/软件/授权变更",
+    "fleet.rollbacks": "其中特征库/软件回退",
     "fleet.alerts": "告警事件",
     "fleet.problems": "存在问题的设备",
     "fleet.no_problems": "本期所有设备运行正常，未发现问题。",
@@ -231,7 +233,7 @@ STRINGS: dict[str, str] = {
     "daily.raised": "新增告警",
     "daily.cleared": "已关闭告警",
     "daily.changes": "配置变更",
-    "daily.upgrades": "升级",
+    "daily.upgrades": "特征库/软件/授权变更",
     "daily.open": "未关闭事项",
     "daily.down.title": "设备中断情况",
     "daily.down.none": "本期无设备中断。",
@@ -244,7 +246,7 @@ STRINGS: dict[str, str] = {
     "daily.alerts.none_cleared": "本期无关闭的告警。",
     "daily.changes.title": "配置变更",
     "daily.changes.none": "本期无配置变更。",
-    "daily.upgrades.title": "升级情况",
+    "daily.upgrades.title": "升级与变更情况",
     "daily.upgrades.none": "本期未发现特征库、软件或授权变更。",
     "daily.open.title": "未关闭事项",
     "daily.open.none": "截至本期结束无未关闭事项。",
@@ -276,6 +278,12 @@ STRINGS: dict[str, str] = {
     "category.signature": "特征库",
     "category.software": "软件/引擎",
     "category.licence": "授权",
+    "change.signature.upgrade": "特征库升级",
+    "change.signature.rollback": "特征库回退",
+    "change.software.upgrade": "软件/引擎升级",
+    "change.software.rollback": "软件/引擎回退",
+    "change.licence.extended": "授权续期",
+    "change.licence.shortened": "授权到期日提前",
     # maintenance
     "maintenance.scope": "范围：网络设备及含调优服务的设备，共 {devices} 台。",
     "maintenance.approved": "已审批的配置变更",
