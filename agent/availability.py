@@ -470,6 +470,38 @@ class DaemonAccounting:
         with self.store.session() as session:  # type: ignore[attr-defined]
             record_daemon_downtime(session, dt.datetime.now(dt.UTC), self.RESTART_TOLERANCE)
 
-    def polls_lost(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+    def polls_lost(self, spans: dict[str, list[Span]]) -> None:
+        """Store the spans ``LostPolls.take`` gave, all devices in one transaction."""
         with self.store.session() as session:  # type: ignore[attr-defined]
-            record_gap(session, device, start, end, "overload")
+            for device, device_spans in spans.items():
+                for start, end in device_spans:
+                    record_gap(session, device, start, end, "overload")
+
+
+Span = tuple[dt.datetime, dt.datetime]
+
+
+class LostPolls:
+    """Health polls the daemon lost to overload, per device, until they are stored.
+
+    Spans of one device that touch or overlap are merged here (as ``record_gap`` merges them
+    in the store), so a device that keeps losing polls costs one span per pass, whatever its
+    interval. Used from the event loop's thread only."""
+
+    def __init__(self) -> None:
+        self._spans: dict[str, list[Span]] = {}
+
+    def add(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+        if end <= start:
+            return
+        spans = self._spans.setdefault(device, [])
+        if spans and start <= spans[-1][1] and end >= spans[-1][0]:
+            first, last = spans[-1]
+            spans[-1] = (min(first, start), max(last, end))
+        else:
+            spans.append((start, end))
+
+    def take(self) -> dict[str, list[Span]]:
+        """What was lost since the last call; forgotten here once taken."""
+        spans, self._spans = self._spans, {}
+        return spans

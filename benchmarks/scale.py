@@ -242,18 +242,34 @@ def exporter_load(
             stop.wait(max(0.0, began + step * gap - time.monotonic()))
 
 
-def health_runs(db: Path, since: float) -> dict[str, int]:
-    """device -> health runs started after ``since`` (epoch seconds)."""
+def health_runs(db: Path, since: float, until: float) -> dict[str, int]:
+    """device -> health runs started in [``since``, ``until``) (epoch seconds)."""
     import datetime as dt
 
-    start = dt.datetime.fromtimestamp(since, dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    start, end = (
+        dt.datetime.fromtimestamp(moment, dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+        for moment in (since, until)
+    )
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
             "SELECT d.name, count(*) FROM collection_runs r JOIN devices d ON d.id = r.device_id "
-            "WHERE r.kind = 'health' AND r.started_at >= ? GROUP BY d.name",
-            (start,),
+            "WHERE r.kind = 'health' AND r.started_at >= ? AND r.started_at < ? GROUP BY d.name",
+            (start, end),
         ).fetchall()
     return {name: count for name, count in rows}
+
+
+def drained(url: str, seconds: float) -> bool:
+    """Wait until the daemon's write-behind queue is empty (the window's last polls are then
+    in the store, not still queued); False if it never empties within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            body = urllib.request.urlopen(url, timeout=30).read().decode()
+            if daemon_account(body)["netmon_store_writes_pending"] == 0:
+                return True
+        time.sleep(1)
+    return False
 
 
 def main() -> int:
@@ -382,7 +398,13 @@ def main() -> int:
         agents_cpu = sum(cpu_seconds(agent.pid) for agent in agents) - agents_cpu0
         load_average = os.getloadavg()[0]
         rss, peak = memory_mb(daemon.pid)
-        runs = health_runs(db, window_start)
+        window_end = window_start + window
+        # A run still polling at the window's end, or queued for the store, is counted once it
+        # lands (started in the window); a run late past it is not.
+        time.sleep(min(30.0, HEALTH_INTERVAL / 2))
+        if not drained(url, 60):
+            print("  the store writer did not drain within 60 s", flush=True)
+        runs = health_runs(db, window_start, window_end)
         stop.set()
         scraper.stop.set()
         scraper.join(timeout=60)  # no scrape in flight when the daemon is stopped

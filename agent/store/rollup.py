@@ -31,7 +31,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, and_, bindparam, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -71,6 +71,7 @@ DEFAULT_INTERFACE_HOURLY_DAYS = 62
 # 24 whole UTC hours and the hourly rows fold into days exactly (migration 0010 re-bucketed
 # the UTC days of older stores).
 DAY_ZONE = dt.timezone(dt.timedelta(hours=8), "CST")
+_B = TypeVar("_B")
 COUNTERS = ("in_octets", "out_octets", "in_errors", "out_errors", "in_discards", "out_discards")
 
 
@@ -192,6 +193,15 @@ class _InterfaceBucket:
         }
 
 
+def _bucket(buckets: dict[Any, _B], key: Any, make: Callable[[], _B]) -> _B:
+    """``buckets[key]``, made on first use. Not ``setdefault(key, make())``: that builds (and
+    throws away) a bucket per port per poll, which was a tenth of the daemon's CPU at scale."""
+    found = buckets.get(key)
+    if found is None:
+        found = buckets[key] = make()
+    return found
+
+
 def counter_growth(previous: int | None, current: int | None) -> int:
     """How much a counter grew between two polls. A smaller value means the counter restarted
     (a reboot or a cleared counter): the growth is then the new value. Wrap-around of a
@@ -248,8 +258,8 @@ class _Fold:
         reading, at, device = poll.reading, poll.sampled_at, poll.device_id
         hour, day = hour_of(at), day_of(at)
         for bucket in (
-            self.health_hours.setdefault((hour, device), _HealthBucket()),
-            self.health_days.setdefault((day, device), _HealthBucket()),
+            _bucket(self.health_hours, (hour, device), _HealthBucket),
+            _bucket(self.health_days, (day, device), _HealthBucket),
         ):
             bucket.samples += 1
             bucket.reachable += 1 if reading.reachable else 0
@@ -263,8 +273,8 @@ class _Fold:
             self._component(device, at, part.kind, part.name, part.status, part.value)
             if part.kind == "temperature" and part.value is not None:
                 for temp in (
-                    self.temp_hours.setdefault((hour, device, part.name), _TemperatureBucket()),
-                    self.temp_days.setdefault((day, device, part.name), _TemperatureBucket()),
+                    _bucket(self.temp_hours, (hour, device, part.name), _TemperatureBucket),
+                    _bucket(self.temp_days, (day, device, part.name), _TemperatureBucket),
                 ):
                     temp.series.add(part.value)
                     temp.last_at = at
@@ -341,8 +351,8 @@ class _Fold:
         down = port.oper_up is False and port.admin_up is not False
         changed = previous is not None and previous["oper_up"] != port.oper_up
         for bucket in (
-            self.port_hours.setdefault((hour, device, port.if_index), _InterfaceBucket()),
-            self.port_days.setdefault((day, device, port.if_index), _InterfaceBucket()),
+            _bucket(self.port_hours, (hour, device, port.if_index), _InterfaceBucket),
+            _bucket(self.port_days, (day, device, port.if_index), _InterfaceBucket),
         ):
             bucket.samples += 1
             bucket.down_samples += 1 if down else 0
