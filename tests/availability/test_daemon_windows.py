@@ -18,6 +18,7 @@ from agent.availability import (
     add_window,
     end_window,
     monitoring_gaps,
+    record_gap,
 )
 from agent.daemon import Daemon, HealthKind, Schedule
 from agent.inventory import Device, load_inventory
@@ -171,3 +172,37 @@ def test_lost_polls_merge_spans_that_touch() -> None:
     lost.add("sw-2", t0, t0)  # empty: nothing lost
     assert lost.take() == {"sw-1": [(t0, t0 + 2 * minute), (t0 + 5 * minute, t0 + 6 * minute)]}
     assert lost.take() == {}
+
+
+def test_lost_spans_extend_the_stored_gap_they_touch(tmp_path: Path) -> None:
+    """One pass for many devices: a span touching a device's stored overload gap extends it,
+    one apart (or another device's) is a row of its own, an unknown device is skipped."""
+    devices: list[Device] = list(load_inventory(ROOT / "inventory.toml").devices)[:2]
+    first, second = (device.name for device in devices)
+    url = f"sqlite:///{tmp_path / 'netmon.db'}"
+    upgrade(url)
+    store = open_store(url)
+    t0 = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)
+    minute = dt.timedelta(minutes=1)
+    try:
+        with store.session() as session:
+            repo.sync_devices(session, devices, now=t0 - dt.timedelta(days=1))
+            record_gap(session, first, t0, t0 + minute, "overload")
+        DaemonAccounting(store).polls_lost(
+            {
+                first: [(t0 + minute, t0 + 2 * minute), (t0 + 9 * minute, t0 + 10 * minute)],
+                second: [(t0, t0 + minute)],
+                "no-such-device": [(t0, t0 + minute)],
+            }
+        )
+        with store.session(read_only=True) as session:
+            gaps = monitoring_gaps(session, t0 - HOUR, t0 + HOUR)
+    finally:
+        store.close()
+    assert sorted((g.device, g.start, g.end, g.reason) for g in gaps) == sorted(
+        [
+            (first, t0, t0 + 2 * minute, "overload"),
+            (first, t0 + 9 * minute, t0 + 10 * minute, "overload"),
+            (second, t0, t0 + minute, "overload"),
+        ]
+    )
