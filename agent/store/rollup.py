@@ -175,13 +175,18 @@ class _TemperatureBucket:
         }
 
 
-@dataclass(slots=True)
 class _InterfaceBucket:
-    samples: int = 0
-    down_samples: int = 0
-    admin_down_samples: int = 0
-    status_changes: int = 0
-    growth: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    """One port's hour or day. A plain class: two are made per port per poll, and a
+    dataclass with a factory default cost a tenth of the daemon's CPU at 1,000 switches."""
+
+    __slots__ = ("admin_down_samples", "down_samples", "growth", "samples", "status_changes")
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.down_samples = 0
+        self.admin_down_samples = 0
+        self.status_changes = 0
+        self.growth = [0] * len(COUNTERS)  # in COUNTERS' order
 
     def row(self) -> dict[str, Any]:
         return {
@@ -189,7 +194,7 @@ class _InterfaceBucket:
             "down_samples": self.down_samples,
             "admin_down_samples": self.admin_down_samples,
             "status_changes": self.status_changes,
-            **self.growth,
+            **dict(zip(COUNTERS, self.growth, strict=True)),
         }
 
 
@@ -348,19 +353,26 @@ class _Fold:
                     f"interface {port.name} (ifIndex {port.if_index}): {counter} {value} is "
                     "outside the Counter64 range 0..2**64-1"
                 )
-        down = port.oper_up is False and port.admin_up is not False
-        changed = previous is not None and previous["oper_up"] != port.oper_up
+        down = 1 if port.oper_up is False and port.admin_up is not False else 0
+        admin_down = 1 if port.admin_up is False else 0
+        changed = 1 if previous is not None and previous["oper_up"] != port.oper_up else 0
+        grown = (
+            [counter_growth(previous[counter], current[counter]) for counter in COUNTERS]
+            if previous is not None
+            else None
+        )
         for bucket in (
             _bucket(self.port_hours, (hour, device, port.if_index), _InterfaceBucket),
             _bucket(self.port_days, (day, device, port.if_index), _InterfaceBucket),
         ):
             bucket.samples += 1
-            bucket.down_samples += 1 if down else 0
-            bucket.admin_down_samples += 1 if port.admin_up is False else 0
-            bucket.status_changes += 1 if changed else 0
-            if previous is not None:
-                for counter in COUNTERS:
-                    bucket.growth[counter] += counter_growth(previous[counter], current[counter])
+            bucket.down_samples += down
+            bucket.admin_down_samples += admin_down
+            bucket.status_changes += changed
+            if grown is not None:
+                growth = bucket.growth
+                for position, amount in enumerate(grown):
+                    growth[position] += amount
         self.ports[key] = current
         self.touched_ports.add(key)
 
