@@ -436,7 +436,7 @@ class Daemon:
         )
 
     def _add_jobs(self, name: str, spread_at_most: float | None = None) -> None:
-        from apscheduler.triggers.interval import IntervalTrigger
+        from agent.steady_trigger import SteadyIntervalTrigger
 
         now = dt.datetime.now(dt.UTC)
         for kind in self.kinds:
@@ -447,18 +447,17 @@ class Daemon:
             if spread_at_most is not None:
                 spread = min(spread_at_most, spread if spread is not None else spread_at_most)
             spread = min(interval, 60.0) if spread is None else min(spread, interval)
+            first = now + dt.timedelta(seconds=random.uniform(0, spread))
             self.scheduler.add_job(
                 self.run_job,
-                trigger=IntervalTrigger(
-                    seconds=interval, jitter=self.schedule.jitter or None, timezone=dt.UTC
-                ),
+                trigger=SteadyIntervalTrigger(interval, first, self.schedule.jitter or None),
                 args=[kind, name],
                 id=f"{kind}:{name}",
                 name=f"{kind} {name}",
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=max(1, int(interval)),
-                next_run_time=now + dt.timedelta(seconds=random.uniform(0, spread)),
+                next_run_time=first,
                 replace_existing=True,
             )
 
