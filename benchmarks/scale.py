@@ -301,13 +301,16 @@ def main() -> int:
     snmpd, exporter = need("snmpd"), need("prometheus-snmp-exporter")
     count = args.devices
     work = Path(tempfile.mkdtemp(prefix="netmon-scale-"))
-    conf = work / "snmpd.conf"
+    # Not named snmpd.conf, and each agent has a persistent directory of its own: snmpd
+    # writes its persistent data as <persistent dir>/snmpd.conf, and agents sharing one
+    # directory with the configuration overwrote it while others were still reading it (a
+    # whole agent's 250 switches then never answered: the timeouts of earlier runs).
+    conf = work / "scale-agent.conf"
     conf.write_text(
         f"rocommunity {COMMUNITY} 127.0.0.0/8\ndontLogTCPWrappersConnects yes\n"
         + "\n".join(override_lines())
         + "\n"
     )
-    env_snmpd = {**os.environ, "MIBS": "", "SNMP_PERSISTENT_DIR": str(work)}
     per_agent = -(-count // args.agents)
     inventory = [
         '[defaults]\nsite = "bench"\n[defaults.snmp]\ncommunity = { env = "SCALE_COMMUNITY" }'
@@ -362,7 +365,11 @@ def main() -> int:
                     started(
                         [snmpd, "-f", "-C", "-c", str(conf), "-I", "-smux", "-Ln", endpoints],
                         work / f"snmpd-{agent}.log",
-                        env_snmpd,
+                        {
+                            **os.environ,
+                            "MIBS": "",
+                            "SNMP_PERSISTENT_DIR": str(work / f"snmpd-{agent}"),
+                        },
                     )
                 )
             )
