@@ -33,8 +33,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from agent.store.models import Device, MaintenanceWindow, MonitoringGap
@@ -391,6 +392,71 @@ def devices_in_maintenance(session: Session, now: dt.datetime) -> frozenset[str]
     )
 
 
+def record_device_gaps(session: Session, spans: dict[str, list[Span]], reason: str) -> None:
+    """``record_gap`` for many devices' spans at once, in a fixed number of statements
+    whatever their count (an overloaded daemon at 5,000 devices loses thousands of polls a
+    pass): a span that touches or overlaps one stored for its device extends it."""
+    wanted = [(d, s, e) for d, device_spans in spans.items() for s, e in device_spans if e > s]
+    if not wanted:
+        return
+    ids: dict[str, int] = {
+        name: id_ for name, id_ in session.execute(select(Device.name, Device.id))
+    }
+    earliest = min(start for _, start, _ in wanted)
+    latest = max(end for _, _, end in wanted)
+    gaps = MonitoringGap.__table__
+    stored: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in session.execute(
+        select(gaps.c.id, gaps.c.device_id, gaps.c.started_at, gaps.c.ended_at).where(
+            gaps.c.device_id.is_not(None),
+            gaps.c.reason == reason,
+            gaps.c.ended_at >= earliest,
+            gaps.c.started_at <= latest,
+        )
+    ).mappings():
+        stored[row["device_id"]].append(dict(row))
+    changed: dict[int, dict[str, Any]] = {}
+    added: list[dict[str, Any]] = []
+    for device, start, end in wanted:
+        device_id = ids.get(device)
+        if device_id is None:
+            continue  # removed from the inventory meanwhile: nothing to account for
+        near = [g for g in stored[device_id] if g["ended_at"] >= start and g["started_at"] <= end]
+        if near:
+            gap = max(near, key=lambda g: g["ended_at"])
+            gap["started_at"] = min(gap["started_at"], start)
+            gap["ended_at"] = max(gap["ended_at"], end)
+            if gap["id"] is not None:
+                changed[gap["id"]] = gap
+        else:
+            gap = {"id": None, "device_id": device_id, "started_at": start, "ended_at": end}
+            stored[device_id].append(gap)
+            added.append(gap)
+    if changed:
+        session.execute(
+            update(gaps)
+            .where(gaps.c.id == bindparam("gap_id"))
+            .values(started_at=bindparam("start"), ended_at=bindparam("end")),
+            [
+                {"gap_id": gap_id, "start": gap["started_at"], "end": gap["ended_at"]}
+                for gap_id, gap in changed.items()
+            ],
+        )
+    if added:
+        session.execute(
+            gaps.insert(),
+            [
+                {
+                    "device_id": g["device_id"],
+                    "started_at": g["started_at"],
+                    "ended_at": g["ended_at"],
+                    "reason": reason,
+                }
+                for g in added
+            ],
+        )
+
+
 def record_gap(
     session: Session,
     device: str | None,
@@ -470,6 +536,36 @@ class DaemonAccounting:
         with self.store.session() as session:  # type: ignore[attr-defined]
             record_daemon_downtime(session, dt.datetime.now(dt.UTC), self.RESTART_TOLERANCE)
 
-    def polls_lost(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+    def polls_lost(self, spans: dict[str, list[Span]]) -> None:
+        """Store the spans ``LostPolls.take`` gave, all devices in one transaction."""
         with self.store.session() as session:  # type: ignore[attr-defined]
-            record_gap(session, device, start, end, "overload")
+            record_device_gaps(session, spans, "overload")
+
+
+Span = tuple[dt.datetime, dt.datetime]
+
+
+class LostPolls:
+    """Health polls the daemon lost to overload, per device, until they are stored.
+
+    Spans of one device that touch or overlap are merged here (as ``record_gap`` merges them
+    in the store), so a device that keeps losing polls costs one span per pass, whatever its
+    interval. Used from the event loop's thread only."""
+
+    def __init__(self) -> None:
+        self._spans: dict[str, list[Span]] = {}
+
+    def add(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+        if end <= start:
+            return
+        spans = self._spans.setdefault(device, [])
+        if spans and start <= spans[-1][1] and end >= spans[-1][0]:
+            first, last = spans[-1]
+            spans[-1] = (min(first, start), max(last, end))
+        else:
+            spans.append((start, end))
+
+    def take(self) -> dict[str, list[Span]]:
+        """What was lost since the last call; forgotten here once taken."""
+        spans, self._spans = self._spans, {}
+        return spans

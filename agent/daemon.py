@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.availability import LostPolls
 from agent.errors import NetmonError
 
 if TYPE_CHECKING:
@@ -294,6 +295,10 @@ DeviceSource = Callable[[], "Sequence[Device] | Reloaded"]
 
 # netmon_device_maintenance follows the store's windows within this many seconds.
 MAINTENANCE_CHECK_S = 60.0
+# How often health polls lost to overload are stored. Not per lost poll: an overloaded daemon
+# loses many, and a transaction for each, in the one writer thread, made it fall further
+# behind (benchmarks/scale.py at 5,000 devices: a fifth of the daemon's CPU).
+LOST_POLLS_EVERY_S = 10.0
 
 
 class Daemon:
@@ -370,6 +375,8 @@ class Daemon:
         # One writer thread: store writes stay off the event loop and never contend with
         # each other for SQLite's single write lock.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netmon-store")
+        # Health polls lost to overload, stored every LOST_POLLS_EVERY_S (see LostPolls).
+        self._lost = LostPolls()
         # False when SIGTERM's drain had to give up on a stuck store write (see drain()).
         self.drained_cleanly = True
         state.set_devices(self.devices.values())
@@ -406,6 +413,13 @@ class Daemon:
                 coalesce=True,
                 next_run_time=dt.datetime.now(dt.UTC),
             )
+            self.scheduler.add_job(
+                self._store_lost_polls,
+                trigger=IntervalTrigger(seconds=LOST_POLLS_EVERY_S, timezone=dt.UTC),
+                id="lost-polls",
+                max_instances=1,
+                coalesce=True,
+            )
         self.scheduler.start()
         if self.availability is not None:
             await self._in_writer(self.availability.daemon_started)
@@ -422,7 +436,7 @@ class Daemon:
         )
 
     def _add_jobs(self, name: str, spread_at_most: float | None = None) -> None:
-        from apscheduler.triggers.interval import IntervalTrigger
+        from agent.steady_trigger import SteadyIntervalTrigger
 
         now = dt.datetime.now(dt.UTC)
         for kind in self.kinds:
@@ -433,18 +447,17 @@ class Daemon:
             if spread_at_most is not None:
                 spread = min(spread_at_most, spread if spread is not None else spread_at_most)
             spread = min(interval, 60.0) if spread is None else min(spread, interval)
+            first = now + dt.timedelta(seconds=random.uniform(0, spread))
             self.scheduler.add_job(
                 self.run_job,
-                trigger=IntervalTrigger(
-                    seconds=interval, jitter=self.schedule.jitter or None, timezone=dt.UTC
-                ),
+                trigger=SteadyIntervalTrigger(interval, first, self.schedule.jitter or None),
                 args=[kind, name],
                 id=f"{kind}:{name}",
                 name=f"{kind} {name}",
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=max(1, int(interval)),
-                next_run_time=now + dt.timedelta(seconds=random.uniform(0, spread)),
+                next_run_time=first,
                 replace_existing=True,
             )
 
@@ -488,20 +501,23 @@ class Daemon:
                 # little lateness, jitter included, is not worth a store write).
                 if lost or lateness > interval / 2:
                     end = due + dt.timedelta(seconds=interval) if lost else dt.datetime.now(dt.UTC)
-                    device = str(event.job_id).split(":", 1)[1]
-                    with contextlib.suppress(RuntimeError):  # the writer is already shut down
-                        self._writer.submit(self._note_lost, device, due, end)
+                    self._lost.add(str(event.job_id).split(":", 1)[1], due, end)
 
         scheduler.add_listener(
             on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
         )
 
-    def _note_lost(self, device: str, start: dt.datetime, end: dt.datetime) -> None:
+    async def _store_lost_polls(self) -> None:
+        """Store the polls lost since the last pass, one transaction for all devices."""
+        spans = self._lost.take()
+        if not spans:
+            return
         try:
-            self.availability.polls_lost(device, start, end)
+            await self._in_writer(self.availability.polls_lost, spans)
         except Exception as error:  # the store may be down: the figure is lost, not the poll
             log.warning(
-                "could not record netmon's downtime", extra={"device": device, "error": str(error)}
+                "could not record netmon's downtime",
+                extra={"devices": len(spans), "error": str(error)},
             )
 
     async def _refresh_maintenance(self) -> None:
@@ -863,6 +879,8 @@ class Daemon:
                 task.cancel()
         if scheduling:
             self.scheduler.shutdown(wait=False)
+        if self.availability is not None:
+            await self._store_lost_polls()
         await self._finish_writes(timeout or self.schedule.job_timeout + 30)
         if self.write_queue is not None:
             await self._stop_write_queue(self.write_queue, timeout or self.schedule.job_timeout)

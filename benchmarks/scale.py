@@ -32,7 +32,6 @@ import concurrent.futures
 import contextlib
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -242,18 +241,42 @@ def exporter_load(
             stop.wait(max(0.0, began + step * gap - time.monotonic()))
 
 
-def health_runs(db: Path, since: float) -> dict[str, int]:
-    """device -> health runs started after ``since`` (epoch seconds)."""
+def health_runs(db_url: str, since: float, until: float) -> dict[str, int]:
+    """device -> health runs started in [``since``, ``until``) (epoch seconds)."""
     import datetime as dt
 
-    start = dt.datetime.fromtimestamp(since, dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT d.name, count(*) FROM collection_runs r JOIN devices d ON d.id = r.device_id "
-            "WHERE r.kind = 'health' AND r.started_at >= ? GROUP BY d.name",
-            (start,),
-        ).fetchall()
+    from sqlalchemy import create_engine, text
+
+    start, end = (dt.datetime.fromtimestamp(moment, dt.UTC) for moment in (since, until))
+    if db_url.startswith("sqlite"):  # stored as naive UTC text
+        start, end = (moment.replace(tzinfo=None) for moment in (start, end))
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT d.name, count(*) FROM collection_runs r "
+                    "JOIN devices d ON d.id = r.device_id WHERE r.kind = 'health' "
+                    "AND r.started_at >= :start AND r.started_at < :end GROUP BY d.name"
+                ),
+                {"start": start, "end": end},
+            ).all()
+    finally:
+        engine.dispose()
     return {name: count for name, count in rows}
+
+
+def drained(url: str, seconds: float) -> bool:
+    """Wait until the daemon's write-behind queue is empty (the window's last polls are then
+    in the store, not still queued); False if it never empties within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            body = urllib.request.urlopen(url, timeout=30).read().decode()
+            if daemon_account(body)["netmon_store_writes_pending"] == 0:
+                return True
+        time.sleep(1)
+    return False
 
 
 def main() -> int:
@@ -263,17 +286,31 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=4, help="snmpd processes")
     parser.add_argument("--interfaces", default="all", choices=["all", "uplinks", "none"])
     parser.add_argument("--no-exporter", action="store_true")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        help="netmon agents on this host, each polling its static shard of the inventory",
+    )
+    parser.add_argument(
+        "--url",
+        help="store URL (an empty PostgreSQL database, the agents' shared store); "
+        "default: a new SQLite file",
+    )
     args = parser.parse_args()
     snmpd, exporter = need("snmpd"), need("prometheus-snmp-exporter")
     count = args.devices
     work = Path(tempfile.mkdtemp(prefix="netmon-scale-"))
-    conf = work / "snmpd.conf"
+    # Not named snmpd.conf, and each agent has a persistent directory of its own: snmpd
+    # writes its persistent data as <persistent dir>/snmpd.conf, and agents sharing one
+    # directory with the configuration overwrote it while others were still reading it (a
+    # whole agent's 250 switches then never answered: the timeouts of earlier runs).
+    conf = work / "scale-agent.conf"
     conf.write_text(
         f"rocommunity {COMMUNITY} 127.0.0.0/8\ndontLogTCPWrappersConnects yes\n"
         + "\n".join(override_lines())
         + "\n"
     )
-    env_snmpd = {**os.environ, "MIBS": "", "SNMP_PERSISTENT_DIR": str(work)}
     per_agent = -(-count // args.agents)
     inventory = [
         '[defaults]\nsite = "bench"\n[defaults.snmp]\ncommunity = { env = "SCALE_COMMUNITY" }'
@@ -287,19 +324,24 @@ def main() -> int:
             'uplinks = ["GigabitEthernet1/0/47", "GigabitEthernet1/0/48"]'
         )
     (work / "inventory.toml").write_text("\n".join(inventory) + "\n")
-    metrics_port, exporter_port = 19464, 19116
-    (work / "netmon.toml").write_text(
-        f'inventory = "{work / "inventory.toml"}"\n'
-        f'[metrics]\nlisten = "127.0.0.1:{metrics_port}"\ninterfaces = "{args.interfaces}"\n'
-        f"[intervals]\nhealth = {HEALTH_INTERVAL}\nconfig = 86400\nsignatures = 86400\n"
-        "[scheduler]\njitter = 2\njob_timeout = 30\nsnmp_concurrency = 64\n"
-        '[collectors]\noff = ["health_cli", "config", "signatures"]\n'
-    )
-    db = work / "netmon.db"
+    metrics_ports, exporter_port = [19464 + shard for shard in range(args.shards)], 19116
+    for shard, port in enumerate(metrics_ports):
+        (work / f"netmon-{shard}.toml").write_text(
+            f'inventory = "{work / "inventory.toml"}"\n'
+            f'[metrics]\nlisten = "127.0.0.1:{port}"\ninterfaces = "{args.interfaces}"\n'
+            f"[intervals]\nhealth = {HEALTH_INTERVAL}\nconfig = 86400\nsignatures = 86400\n"
+            "[scheduler]\njitter = 2\njob_timeout = 30\nsnmp_concurrency = 64\n"
+            '[collectors]\noff = ["health_cli", "config", "signatures"]\n'
+            + (
+                f'[shard]\nmode = "static"\nindex = {shard}\ncount = {args.shards}\n'
+                if args.shards > 1
+                else ""
+            )
+        )
+    db_url = args.url or f"sqlite:///{work / 'netmon.db'}"
     env = {
         **os.environ,
-        "NETMON_DB_URL": f"sqlite:///{db}",
-        "NETMON_STATE_DIR": str(work),
+        "NETMON_DB_URL": db_url,
         "SCALE_COMMUNITY": COMMUNITY,
         "PYTHONPATH": str(ROOT),
     }
@@ -307,7 +349,8 @@ def main() -> int:
     exporter_config(exporter_conf)
     print(
         f"N={count} devices on {args.agents} snmpd processes, {args.minutes:g} min, "
-        f"interfaces={args.interfaces}, work dir {work}",
+        f"interfaces={args.interfaces}, {args.shards} netmon agent(s), "
+        f"store {'PostgreSQL' if db_url.startswith('postgresql') else 'SQLite'}, work dir {work}",
         flush=True,
     )
     with contextlib.ExitStack() as stack:
@@ -322,7 +365,11 @@ def main() -> int:
                     started(
                         [snmpd, "-f", "-C", "-c", str(conf), "-I", "-smux", "-Ln", endpoints],
                         work / f"snmpd-{agent}.log",
-                        env_snmpd,
+                        {
+                            **os.environ,
+                            "MIBS": "",
+                            "SNMP_PERSISTENT_DIR": str(work / f"snmpd-{agent}"),
+                        },
                     )
                 )
             )
@@ -333,17 +380,31 @@ def main() -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        daemon = stack.enter_context(
-            started(
-                [sys.executable, "-m", "agent.cli", "run", "--config", str(work / "netmon.toml")],
-                work / "netmon.log",
-                env,
+        daemons, scrapers = [], []
+        for shard, port in enumerate(metrics_ports):
+            state_dir = work / f"state-{shard}"
+            state_dir.mkdir()
+            daemons.append(
+                stack.enter_context(
+                    started(
+                        [
+                            sys.executable,
+                            "-m",
+                            "agent.cli",
+                            "run",
+                            "--config",
+                            str(work / f"netmon-{shard}.toml"),
+                        ],
+                        work / f"netmon-{shard}.log",
+                        {**env, "NETMON_STATE_DIR": str(state_dir)},
+                    )
+                )
             )
-        )
-        url = f"http://127.0.0.1:{metrics_port}/metrics"
-        wait_for(url, 120)
-        scraper = Scraper(url)
-        scraper.start()
+            url = f"http://127.0.0.1:{port}/metrics"
+            wait_for(url, 120)
+            scrapers.append(Scraper(url))
+        for scraper in scrapers:
+            scraper.start()
         stop = threading.Event()
         exporter_durations: list[float] = []
         exporter_proc = None
@@ -372,20 +433,29 @@ def main() -> int:
             load.start()
         time.sleep(warmup)
         window_start = time.time()
-        cpu0 = cpu_seconds(daemon.pid)
+        cpu0 = sum(cpu_seconds(daemon.pid) for daemon in daemons)
         exp_cpu0 = cpu_seconds(exporter_proc.pid) if exporter_proc else 0.0
         exp_done0 = len(exporter_durations)
         agents_cpu0 = sum(cpu_seconds(agent.pid) for agent in agents)
         time.sleep(seconds - warmup)
         window = time.time() - window_start
-        cpu = cpu_seconds(daemon.pid) - cpu0
+        cpu = sum(cpu_seconds(daemon.pid) for daemon in daemons) - cpu0
         agents_cpu = sum(cpu_seconds(agent.pid) for agent in agents) - agents_cpu0
         load_average = os.getloadavg()[0]
-        rss, peak = memory_mb(daemon.pid)
-        runs = health_runs(db, window_start)
+        memory = [memory_mb(daemon.pid) for daemon in daemons]
+        window_end = window_start + window
+        # A run still polling at the window's end, or queued for the store, is counted once it
+        # lands (started in the window); a run late past it is not.
+        time.sleep(min(30.0, HEALTH_INTERVAL / 2))
+        for scraper in scrapers:
+            if not drained(scraper.url, 60):
+                print(f"  {scraper.url}: the store writer did not drain in 60 s", flush=True)
+        runs = health_runs(db_url, window_start, window_end)
         stop.set()
-        scraper.stop.set()
-        scraper.join(timeout=60)  # no scrape in flight when the daemon is stopped
+        for scraper in scrapers:
+            scraper.stop.set()
+        for scraper in scrapers:
+            scraper.join(timeout=60)  # no scrape in flight when the daemons are stopped
         exp_cpu = (cpu_seconds(exporter_proc.pid) - exp_cpu0) if exporter_proc else 0.0
         exp_rss = memory_mb(exporter_proc.pid)[0] if exporter_proc else 0.0
         exp_done = len(exporter_durations) - exp_done0
@@ -393,7 +463,6 @@ def main() -> int:
             load.join(timeout=60)
     due = count * window / HEALTH_INTERVAL  # one poll per device per interval
     done = sum(runs.values())
-    scrapes = scraper.results
     print(f"\nmeasured window {window:.0f} s (after {warmup:.0f} s warm-up)")
     print(
         f"netmon: {done} health polls of {due:.0f} due in the window: "
@@ -403,27 +472,30 @@ def main() -> int:
         f"netmon: CPU {cpu:.1f} s = {cpu / window:.2f} of a core; "
         f"{1000 * cpu / max(done, 1):.1f} ms CPU per poll (incl. store writes and scrapes)"
     )
-    print(f"netmon: RSS {rss:.0f} MB (peak {peak:.0f} MB)")
+    for shard, (rss, peak) in enumerate(memory):
+        print(f"netmon agent {shard}: RSS {rss:.0f} MB (peak {peak:.0f} MB)")
     # The simulated switches share the host: when their snmpd processes take most of the
     # cores, polls (netmon's and the exporter's alike) wait for answers, not for netmon.
     print(
         f"host: snmpd agents used {agents_cpu / window:.2f} of a core; "
         f"load average {load_average:.1f} on {os.cpu_count()} cores at the window's end"
     )
-    if scrapes:
-        times = sorted(t for t, _ in scrapes)
-        print(
-            f"netmon /metrics: {len(scrapes)} scrapes, median {times[len(times) // 2]:.3f} s, "
-            f"max {times[-1]:.3f} s, size {scrapes[-1][1] / 1e6:.2f} MB"
-        )
-    if scraper.last_body:
-        account = daemon_account(scraper.last_body)
-        print(
-            "netmon account at the last scrape: "
-            + ", ".join(
-                f"{name.removeprefix('netmon_')} {value:.0f}" for name, value in account.items()
+    for shard, scraper in enumerate(scrapers):
+        if scraper.results:
+            times = sorted(t for t, _ in scraper.results)
+            print(
+                f"netmon agent {shard} /metrics: {len(times)} scrapes, "
+                f"median {times[len(times) // 2]:.3f} s, max {times[-1]:.3f} s, "
+                f"size {scraper.results[-1][1] / 1e6:.2f} MB"
             )
-        )
+        if scraper.last_body:
+            account = daemon_account(scraper.last_body)
+            print(
+                f"netmon agent {shard} account at the last scrape: "
+                + ", ".join(
+                    f"{name.removeprefix('netmon_')} {value:.0f}" for name, value in account.items()
+                )
+            )
     if exporter_proc is not None:
         print(
             f"snmp_exporter: {exp_done} scrapes in the window, CPU {exp_cpu:.1f} s = "
