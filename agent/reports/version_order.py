@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from collectors.drivers import library_kind
+from collectors.library_kinds import library_kind
 from collectors.signatures.versions import VersionError, version_rules
 
 # A version's parts: runs of digits, or runs of letters (dots, dashes, spaces only separate).
