@@ -299,6 +299,7 @@ MAINTENANCE_CHECK_S = 60.0
 # loses many, and a transaction for each, in the one writer thread, made it fall further
 # behind (benchmarks/scale.py at 5,000 devices: a fifth of the daemon's CPU).
 LOST_POLLS_EVERY_S = 10.0
+HOUSEKEEPING_FIRST = dt.timedelta(seconds=60)
 
 
 class Daemon:
@@ -390,36 +391,20 @@ class Daemon:
         self._count_scheduler_events(self.scheduler)
         for name in self.devices:
             self._add_jobs(name)
+        now = dt.datetime.now(dt.UTC)
         if self.housekeeping is not None:
-            from apscheduler.triggers.interval import IntervalTrigger
-
-            self.scheduler.add_job(
+            # The first pass soon after start, once the first polls are in.
+            self._add_periodic(
                 self._housekeep,
-                trigger=IntervalTrigger(seconds=self.housekeeping_interval, timezone=dt.UTC),
-                id="housekeeping",
-                max_instances=1,
-                coalesce=True,
-                # The first pass soon after start, once the first polls are in.
-                next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60),
+                self.housekeeping_interval,
+                "housekeeping",
+                now + HOUSEKEEPING_FIRST,
             )
         if self.availability is not None:
-            from apscheduler.triggers.interval import IntervalTrigger
-
-            self.scheduler.add_job(
-                self._refresh_maintenance,
-                trigger=IntervalTrigger(seconds=MAINTENANCE_CHECK_S, timezone=dt.UTC),
-                id="maintenance-windows",
-                max_instances=1,
-                coalesce=True,
-                next_run_time=dt.datetime.now(dt.UTC),
+            self._add_periodic(
+                self._refresh_maintenance, MAINTENANCE_CHECK_S, "maintenance-windows", now
             )
-            self.scheduler.add_job(
-                self._store_lost_polls,
-                trigger=IntervalTrigger(seconds=LOST_POLLS_EVERY_S, timezone=dt.UTC),
-                id="lost-polls",
-                max_instances=1,
-                coalesce=True,
-            )
+            self._add_periodic(self._store_lost_polls, LOST_POLLS_EVERY_S, "lost-polls")
         self.scheduler.start()
         if self.availability is not None:
             await self._in_writer(self.availability.daemon_started)
@@ -433,6 +418,26 @@ class Daemon:
             await self._claim()
         log.info(
             "daemon started", extra={"devices": len(self.devices), "collectors": sorted(self.kinds)}
+        )
+
+    def _add_periodic(
+        self,
+        function: Callable[[], Any],
+        seconds: float,
+        job_id: str,
+        first: dt.datetime | None = None,
+    ) -> None:
+        """One of the daemon's own jobs: every ``seconds``, never two at once, missed passes
+        coalesced; the first at ``first`` (default: one period after start)."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        self.scheduler.add_job(
+            function,
+            trigger=IntervalTrigger(seconds=seconds, timezone=dt.UTC),
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            **({"next_run_time": first} if first is not None else {}),
         )
 
     def _add_jobs(self, name: str, spread_at_most: float | None = None) -> None:
