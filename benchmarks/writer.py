@@ -7,6 +7,7 @@ in a temporary directory; nothing leaves the machine.
 
     python3 benchmarks/writer.py              # 2,000 samples each way
     python3 benchmarks/writer.py --samples 500
+    python3 benchmarks/writer.py --devices 1000 --samples 4000   # batches of distinct devices
 
 Figures are process CPU seconds (time.process_time), so a busy machine slows them less than
 wall time; SQLite's fsync at commit is wall time and shows in the "wall" column.
@@ -42,11 +43,13 @@ class BenchDevice:
         self.site, self.services, self.address = "lab", ("HW",), "127.0.0.1"
 
 
-def sample(index: int) -> HealthWrite:
-    """A 48-port switch's sample: 5 components, 48 interfaces with every counter."""
-    at = T0 + dt.timedelta(seconds=30 * index)
+def sample(index: int, devices: int = DEVICES) -> HealthWrite:
+    """A 48-port switch's sample: 5 components, 48 interfaces with every counter. Samples
+    go round the devices, every device polled every 30 s (as in production), the devices'
+    polls spread over the 30 s."""
+    at = T0 + dt.timedelta(seconds=30 * (index // devices) + 30 * (index % devices) / devices)
     snapshot = HealthSnapshot(
-        f"sw-{index % DEVICES:02d}",
+        f"sw-{index % devices:02d}",
         at,
         True,
         snmp_rtt_seconds=0.004,
@@ -71,12 +74,12 @@ def sample(index: int) -> HealthWrite:
     return HealthWrite(snapshot.device, at, at, status, error, health_reading(snapshot))
 
 
-def store_at(directory: Path, name: str):  # type: ignore[no-untyped-def]
+def store_at(directory: Path, name: str, devices: int = DEVICES):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{directory / name}"
     upgrade(url)
     store = open_store(url)
     with store.session() as session:
-        sync_devices(session, [BenchDevice(f"sw-{i:02d}") for i in range(DEVICES)])
+        sync_devices(session, [BenchDevice(f"sw-{i:02d}") for i in range(devices)])
     return store
 
 
@@ -90,12 +93,18 @@ def measure(label: str, count: int, action) -> None:  # type: ignore[no-untyped-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument(
+        "--devices",
+        type=int,
+        default=DEVICES,
+        help="devices the samples go round (5,000 devices at 60 s: batches of 83 distinct ones)",
+    )
     args = parser.parse_args()
-    items = [sample(i) for i in range(args.samples)]
+    items = [sample(i, args.devices) for i in range(args.samples)]
     codec = HealthCodec()
     with tempfile.TemporaryDirectory() as temporary:
         directory = Path(temporary)
-        single = store_at(directory, "single.db")
+        single = store_at(directory, "single.db", args.devices)
 
         def orm_one_transaction_each() -> None:
             # The per-item ORM path the queue used before (kept here as the baseline).
@@ -107,7 +116,7 @@ def main() -> None:
 
         measure("ORM, one transaction per sample (before)", args.samples, orm_one_transaction_each)
         for size in (1, 83, 1000):
-            batched = store_at(directory, f"batched-{size}.db")
+            batched = store_at(directory, f"batched-{size}.db", args.devices)
             queue = WriteBehind(
                 batched,
                 codec,
@@ -124,7 +133,7 @@ def main() -> None:
             measure(f"write-behind queue, Core, batches of {size:,}", args.samples, batches)
             assert queue.pending == 0 and queue.stats.written == args.samples
             batched.close()
-        down = store_at(directory, "down.db")
+        down = store_at(directory, "down.db", args.devices)
         outage = WriteBehind(
             down,
             codec,
