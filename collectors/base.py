@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 ComponentState = Literal["ok", "failed", "absent", "unknown"]
 # Prefix of an ``unreadable`` reason for a value the device does not have (a profile sentinel).
 NOT_SUPPORTED = "not supported"
+# Prefix of an ``unreadable`` reason for a row the agent itself marks as holding no reading (a
+# per-row status such as entPhySensorOperStatus unavailable(2) or nonoperational(3)).
+NOT_AVAILABLE = "not available"
+# Reasons the device gives on its own: polling again cannot change them, so they are said but
+# are neither a failed poll nor a reason to drop the other rows of an aggregated value.
+QUIET_REASONS = (NOT_SUPPORTED, NOT_AVAILABLE)
+
+
+def is_quiet(why: str) -> bool:
+    """True for a reason the device declared itself (no sensor, sensor not readable)."""
+    return why.startswith(QUIET_REASONS)
 
 
 @dataclass(frozen=True)
@@ -94,9 +105,10 @@ class HealthSnapshot:
 
     def failures(self) -> dict[str, str]:
         """``unreadable`` without the rows the hardware simply does not have (a board without
-        a temperature sensor answers a sentinel: "not supported ..."): those are said, but a
-        run that only has them is not a partial run."""
-        return {k: v for k, v in self.unreadable.items() if not v.startswith(NOT_SUPPORTED)}
+        a temperature sensor answers a sentinel: "not supported ...") or says it cannot read
+        (a sensor whose status is unavailable: "not available ..."): those are said, but a run
+        that only has them is not a partial run."""
+        return {k: v for k, v in self.unreadable.items() if not is_quiet(v)}
 
 
 class Collector(Protocol):

@@ -94,6 +94,33 @@ class WhereFilter(_Strict):
     if_missing: Literal["no-rows", "all-rows"] = "no-rows"
 
 
+class RowStatus(_Strict):
+    """A per-row status column beside a value column (entPhySensorOperStatus beside
+    entPhySensorValue): a row's value is a reading only while its status is one of ``ok``."""
+
+    column: Oid
+    ok: list[int] = Field(min_length=1)
+    # Status value -> its MIB name, for the ``unreadable`` reason. TOML keys are text, so the
+    # keys are checked to be integers: ``names = { 2 = "unavailable" }``.
+    names: dict[str, Text] = {}
+
+    @field_validator("names")
+    @classmethod
+    def _integer_keys(cls, names: dict[str, str]) -> dict[str, str]:
+        bad = [key for key in names if re.fullmatch(r"-?\d+", key) is None]
+        if bad:
+            raise ValueError(f"keys must be status values (integers), not {', '.join(bad)}")
+        return names
+
+
+class EntitySensorScale(_Strict):
+    """Per-row EntitySensorDataScale and EntitySensorPrecision columns (RFC 3433) that say how
+    the row's integer value is turned into the unit."""
+
+    scale_column: Oid
+    precision_column: Oid
+
+
 class NumberSource(_Sourced):
     """One place a number is read from: a scalar ``oid`` or a ``column``."""
 
@@ -108,11 +135,17 @@ class NumberSource(_Sourced):
     name_column: Oid | None = None
     sentinels: list[int | float] = []
     valid_range: list[int | float] | None = Field(default=None, min_length=2, max_length=2)
+    status: RowStatus | None = None
+    entity_sensor_scale: EntitySensorScale | None = None
 
     @model_validator(mode="after")
     def _one_place(self) -> NumberSource:
         if (self.oid is None) == (self.column is None):
             raise ValueError("needs exactly one of 'oid' or 'column'")
+        # Both are read per row, on the value's own index: a scalar has no row to look up.
+        for key in ("status", "entity_sensor_scale"):
+            if getattr(self, key) is not None and self.column is None:
+                raise ValueError(f"'{key}' needs 'column' (it is read on the value's row)")
         if self.valid_range is not None and self.valid_range[0] >= self.valid_range[1]:
             raise ValueError(f"valid_range {list(self.valid_range)} is empty")
         return self

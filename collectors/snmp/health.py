@@ -8,6 +8,9 @@ Values are checked at this boundary before they become readings: a number outsid
 integer type, or text too long to be one, is "not a number"; a profile's ``sentinels`` (Comware's
 65535 "no sensor", Huawei's 0 on sensor-less cards) and ``valid_range`` turn a raw value into an
 ``unreadable`` entry (``temperature[12]: not supported (sentinel 65535)``), never a reading.
+A profile's per-row ``status`` column does the same for a row the agent marks unreadable
+(``temperature[6]: not available (status unavailable(2))``), and ``entity_sensor_scale`` applies
+each row's RFC 3433 scale and precision (45123 milli is 45.123).
 When a source gives no valid value, the profile's ``fallback`` sources are tried in order.
 Component labels that repeat within a device get the row index appended, so every per-component
 label set exported from a snapshot is unique.
@@ -23,12 +26,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collectors.base import (
-    NOT_SUPPORTED,
     Component,
     HealthSnapshot,
     Identity,
     Interface,
     Sensor,
+    is_quiet,
 )
 from collectors.counters import COUNTER64_MODULUS, CounterTracker
 from collectors.identify import mismatch, recognise
@@ -337,32 +340,51 @@ class SnmpHealthReader:
             return f"not a number: {len(rows)} rows, more than {MAX_TABLE_ROWS}"
         return rows or "no rows"
 
+    def _row_value(self, spec: NumberSpec, index: OID, raw: Any, table: Table) -> float | str:
+        """One row's value in the spec's unit, or why the row is not a reading. The status is
+        asked first: a sensor that is not ok answers 0 or a stale number, never a reading."""
+        if spec.status is not None:
+            problem = spec.status.problem(table.get(spec.status.column, {}).get(index))
+            if problem is not None:
+                return problem
+        try:
+            number = _number(raw, spec.decimal_text)
+        except NotANumber as error:
+            return f"not a number: {error}"
+        scaled = number * spec.scale
+        if spec.sensor_scale is not None:
+            columns = spec.sensor_scale
+            exponent = columns.exponent(
+                table.get(columns.scale_column, {}).get(index),
+                table.get(columns.precision_column, {}).get(index),
+            )
+            if isinstance(exponent, str):
+                return exponent
+            # Dividing by an exact power of ten keeps 45123 milli at 45.123, where multiplying
+            # by 0.001 would give 45.123000000000005.
+            scaled = scaled * 10**exponent if exponent >= 0 else scaled / 10**-exponent
+        # Sentinels are raw values as the agent sends them; the range is in the unit.
+        problem = spec.validity.problem(number, scaled)
+        return scaled if problem is None else problem
+
     def _read_source(self, spec: NumberSpec, scalars: dict[OID, Any], table: Table) -> _Reading:
         values = self._values(spec, scalars, table)
         if isinstance(values, str):
             return _Reading(why=values)
         reading = _Reading()
         for index, raw in values.items():
-            try:
-                number = _number(raw, spec.decimal_text)
-            except NotANumber as error:
-                reading.rejected[index] = f"not a number: {error}"
-                continue
-            scaled = number * spec.scale
-            problem = spec.validity.problem(number, scaled)
-            if problem is not None:
-                reading.rejected[index] = problem
+            value = self._row_value(spec, index, raw, table)
+            if isinstance(value, str):
+                reading.rejected[index] = value
             else:
-                reading.values[index] = scaled
-        broken = {
-            index: why
-            for index, why in reading.rejected.items()
-            if not why.startswith(NOT_SUPPORTED)
-        }
+                reading.values[index] = value
+        broken = {index: why for index, why in reading.rejected.items() if not is_quiet(why)}
         if broken and spec.name != "temperature":
             # One value made of several rows (the max CPU of a stack): a garbage or impossible
             # row makes the whole value unknown; dropping it would under-report the others'
-            # maximum. Rows that merely have no sensor/CPU (sentinels) are left out quietly.
+            # maximum. Rows that merely have no sensor/CPU (sentinels) or that the agent marks
+            # as holding no reading (a status other than ok) are left out quietly: the agent
+            # said so itself, and that says nothing against the other rows.
             index = min(broken)
             suffix = f" (row {_index_text(index)})" if index else ""
             return _Reading(why=broken[index] + suffix)

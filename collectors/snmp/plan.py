@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from collectors.base import NOT_SUPPORTED
+from collectors.base import NOT_AVAILABLE, NOT_SUPPORTED
 from collectors.profiles import get_profile
 
 OID = tuple[int, ...]
@@ -66,6 +66,71 @@ class Validity:
         return None
 
 
+@dataclass(frozen=True)
+class RowStatus:
+    """A per-row status column: the row's value is a reading only while its status is ``ok``.
+    RFC 3433 entPhySensorValue is only meaningful while entPhySensorOperStatus is ok(1); an
+    unavailable(2) or nonoperational(3) sensor usually answers 0 or a stale value."""
+
+    column: OID
+    ok: frozenset[int]
+    names: dict[int, str] = field(default_factory=dict)
+
+    def problem(self, raw: Any) -> str | None:
+        """Why a row with this status holds no reading, or None if it does. A row without a
+        status value is read as before: the agent did not say the value is bad."""
+        if raw is None:
+            return None
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            return f"not a number: status {_short(raw)}"
+        if raw in self.ok:
+            return None
+        name = self.names.get(raw)
+        return f"{NOT_AVAILABLE} (status {f'{name}({raw})' if name else raw})"
+
+
+# EntitySensorDataScale (RFC 3433): enumeration value -> power of ten. The MIB comments give
+# yocto(1) 10^-24 up to yotta(17) 10^24 in steps of 10^3, units(9) being 10^0; it labels 14
+# "exa" with 10^15 and 15 "peta" with 10^18 (SI says the reverse), so the number, not the
+# name, decides: 3 * (value - 9) for every value.
+SCALE_UNITS = 9
+SCALE_RANGE = (1, 17)
+# EntitySensorPrecision (RFC 3433): Integer32 (-8..9).
+PRECISION_RANGE = (-8, 9)
+
+
+@dataclass(frozen=True)
+class SensorScale:
+    """Per-row EntitySensorDataScale and EntitySensorPrecision columns (RFC 3433): the reading
+    is value x 10^(scale exponent) / 10^precision, for a precision of 1..9."""
+
+    scale_column: OID
+    precision_column: OID
+
+    def exponent(self, scale: Any, precision: Any) -> int | str:
+        """The power of ten that turns the row's raw value into its unit, or why there is none.
+        A missing cell is units(9) / precision 0, which is what every value assumed before."""
+        scale = SCALE_UNITS if scale is None else scale
+        precision = 0 if precision is None else precision
+        for what, value, (low, high) in (
+            ("scale", scale, SCALE_RANGE),
+            ("precision", precision, PRECISION_RANGE),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return f"not a number: {what} {_short(value)}"
+            if not low <= value <= high:
+                return f"out of range ({what} {value} not in {low}..{high})"
+        # Precision 1..9 is the number of decimal places. -8..-1 is the number of accurate
+        # digits of a value that is still an integer, and 0 means not fixed-point: neither
+        # moves the decimal point.
+        return 3 * (scale - SCALE_UNITS) - max(precision, 0)
+
+
+def _short(value: Any) -> str:
+    """A bad cell for a reason: its repr, bounded."""
+    return repr(value)[:32]
+
+
 def _plain(number: float) -> str:
     """65535, not 65535.0 or 6.5535e+04: the value as the agent sent it."""
     number = float(number)
@@ -89,6 +154,9 @@ class NumberSpec:
     validity: Validity = Validity()
     # Tried in order when this source gives no valid value (e.g. the vendor's own table).
     fallbacks: tuple[NumberSpec, ...] = ()
+    # Per-row columns beside ``column``: which rows hold a reading, and their decimal scale.
+    status: RowStatus | None = None
+    sensor_scale: SensorScale | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +217,9 @@ class HealthPlan:
         wanted: list[OID | None] = []
         for spec in self._all_numbers():
             wanted += [spec.column, spec.name_column, spec.where.column if spec.where else None]
+            wanted.append(spec.status.column if spec.status else None)
+            if spec.sensor_scale is not None:
+                wanted += [spec.sensor_scale.scale_column, spec.sensor_scale.precision_column]
         for state in self._all_states():
             wanted += [state.state_column, state.name_column, state.absent_column]
             wanted.append(state.where.column if state.where else None)
@@ -201,6 +272,24 @@ def _validity(entry: dict[str, Any]) -> Validity:
     )
 
 
+def _row_status(entry: dict[str, Any]) -> RowStatus | None:
+    status = entry.get("status")
+    if status is None:
+        return None
+    return RowStatus(
+        column=parse_oid(status["column"]),
+        ok=frozenset(int(v) for v in status["ok"]),
+        names={int(raw): str(name) for raw, name in status.get("names", {}).items()},
+    )
+
+
+def _sensor_scale(entry: dict[str, Any]) -> SensorScale | None:
+    scale = entry.get("entity_sensor_scale")
+    if scale is None:
+        return None
+    return SensorScale(parse_oid(scale["scale_column"]), parse_oid(scale["precision_column"]))
+
+
 def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
     oid, column = _oid_or_none(entry, "oid"), _oid_or_none(entry, "column")
     if (oid is None) == (column is None):
@@ -208,6 +297,8 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
     aggregate = entry.get("aggregate", "first")
     if aggregate not in ("max", "mean", "first"):
         raise ValueError(f"aggregate {aggregate!r} is not max, mean or first")
+    if column is None and ("status" in entry or "entity_sensor_scale" in entry):
+        raise ValueError("'status' and 'entity_sensor_scale' need 'column'")
     value_format = entry.get("value_format", "integer")
     if value_format not in ("integer", "decimal-text", "percent-text"):
         raise ValueError(
@@ -226,6 +317,8 @@ def _number(name: str, entry: dict[str, Any]) -> NumberSpec:
         name_column=_oid_or_none(entry, "name_column"),
         validity=_validity(entry),
         fallbacks=tuple(_number(name, fallback) for fallback in entry.get("fallback", ())),
+        status=_row_status(entry),
+        sensor_scale=_sensor_scale(entry),
     )
 
 

@@ -148,3 +148,86 @@ def test_a_wrong_type_in_a_union_names_the_toml_key_once() -> None:
     message = _refused(data)
     assert message.startswith(f"{PATH}: health.cpu.where.equals.0: Input should be")
     assert "constrained-str" not in message and message.count("health.cpu") == 1
+
+
+def _topsec() -> dict[str, Any]:
+    return copy.deepcopy(_shipped("topsec", "snmp.toml"))
+
+
+def test_status_and_entity_sensor_scale_validate_on_a_column() -> None:
+    data = _topsec()
+    temperature = data["health"]["temperature"]
+    assert temperature["status"]["ok"] == [1]
+    assert set(temperature["entity_sensor_scale"]) == {"scale_column", "precision_column"}
+    check_snmp_profile(data, "topsec/snmp.toml")
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "expected"),
+    [
+        (
+            "status",
+            "colum",
+            "1.3.6.1.2.1.99.1.1.1.5",
+            "health.temperature.status.colum: unknown key",
+        ),
+        ("status", "ok", [], "health.temperature.status.ok: List should have at least 1 item"),
+        ("status", "names", {"two": "unavailable"}, "keys must be status values (integers)"),
+        ("status", "column", "entPhySensorOperStatus", "health.temperature.status.column"),
+        (
+            "entity_sensor_scale",
+            "scale_colum",
+            "1.3.6.1.2.1.99.1.1.1.2",
+            "health.temperature.entity_sensor_scale.scale_colum: unknown key",
+        ),
+    ],
+)
+def test_a_typo_in_status_or_scale_names_file_and_key(
+    table: str, key: str, value: object, expected: str
+) -> None:
+    data = _topsec()
+    data["health"]["temperature"][table][key] = value
+    with pytest.raises(ProfileSchemaError) as caught:
+        check_snmp_profile(data, "collectors/profiles/topsec/snmp.toml")
+    message = str(caught.value)
+    assert message.startswith("collectors/profiles/topsec/snmp.toml: ")
+    assert expected in message
+
+
+def test_a_misspelt_table_name_and_a_missing_precision_column_are_refused() -> None:
+    data = _topsec()
+    data["health"]["temperature"]["sensor_scale"] = data["health"]["temperature"].pop(
+        "entity_sensor_scale"
+    )
+    assert "health.temperature.sensor_scale: unknown key" in _refused(data)
+    data = _topsec()
+    del data["health"]["temperature"]["entity_sensor_scale"]["precision_column"]
+    assert "health.temperature.entity_sensor_scale.precision_column: Field required" in (
+        _refused(data)
+    )
+
+
+def test_status_and_scale_on_a_scalar_are_refused() -> None:
+    data = _topsec()
+    data["health"]["cpu"]["status"] = {"column": "1.3.6.1.2.1.99.1.1.1.5", "ok": [1]}
+    assert "'status' needs 'column'" in _refused(data)
+
+
+ENT_PHY_SENSOR_VALUE = "1.3.6.1.2.1.99.1.1.1.4"
+
+
+@pytest.mark.parametrize("vendor", sorted(load_profiles()))
+def test_every_entity_sensor_value_honours_status_scale_and_precision(vendor: str) -> None:
+    # RFC 3433: the value is meaningful only while entPhySensorOperStatus is ok(1), and is
+    # scaled by entPhySensorScale and entPhySensorPrecision on the same row.
+    for name, entry in _shipped(vendor, "snmp.toml")["health"].items():
+        for source in (entry, *entry.get("fallback", ())):
+            if source.get("column") != ENT_PHY_SENSOR_VALUE:
+                continue
+            assert source["status"]["column"] == ENT_PHY_SENSOR_OPER_STATUS, name
+            assert source["status"]["ok"] == [1], name
+            assert source["entity_sensor_scale"] == {
+                "scale_column": "1.3.6.1.2.1.99.1.1.1.2",
+                "precision_column": "1.3.6.1.2.1.99.1.1.1.3",
+            }, name
+            assert "[rfc3433-entity-sensor-mib]" in source["source"], name

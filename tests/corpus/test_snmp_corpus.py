@@ -135,6 +135,11 @@ def test_a_case_covers_an_entry_only_if_its_recording_holds_that_entrys_rows(cas
         entry = _entry(expected["vendor"], item)
         column = entry.get("column") or entry.get("state_column") or entry.get("oid")
         assert _rows(case, column) > 0, f"{case} claims {item} but has no {column} rows"
+        # The per-row columns a number is read with (status, RFC 3433 scale and precision).
+        beside = [entry["status"]["column"]] if "status" in entry else []
+        beside += list(entry.get("entity_sensor_scale", {}).values())
+        for other in beside:
+            assert _rows(case, other) > 0, f"{case} claims {item} but has no {other} rows"
 
 
 def test_a_fallback_case_really_lacks_the_primary_rows() -> None:

@@ -174,11 +174,16 @@ def test_recording_has_every_profile_oid_for_its_kind(vendor: str, model: str, k
             else:
                 selected = {i for i, v in rows.items() if _matches(v, entry["where"]["equals"])}
                 assert selected, f"{where}: no row matches {entry['where']}"
-        for key in VALUE_COLUMN_KEYS:
-            if key not in entry:
-                continue
-            rows = _rows(recording, parse_oid(entry[key]))
-            assert rows, f"{where}: {key} {entry[key]} has no rows"
+        columns = {key: entry[key] for key in VALUE_COLUMN_KEYS if key in entry}
+        # The per-row columns a number is read with: without them every lab temperature would
+        # be read as a plain integer with no status, so the lab must hold them on its rows.
+        if "status" in entry:
+            columns["status.column"] = entry["status"]["column"]
+        for key, column in entry.get("entity_sensor_scale", {}).items():
+            columns[f"entity_sensor_scale.{key}"] = column
+        for key, column in columns.items():
+            rows = _rows(recording, parse_oid(column))
+            assert rows, f"{where}: {key} {column} has no rows"
             if selected:
                 missing = selected - set(rows)
                 assert not missing, f"{where}: {key} lacks rows {sorted(missing)}"
