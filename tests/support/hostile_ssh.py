@@ -70,7 +70,17 @@ class MisbehavingCli:
                 return given == password
 
         self.server = await asyncssh.create_server(
-            Server, self.address, 0, server_host_keys=[key], process_factory=self._session
+            Server,
+            self.address,
+            0,
+            server_host_keys=[key],
+            process_factory=self._session,
+            # The session echoes each line itself, in order with what it prints, as a real CLI
+            # does. asyncssh's line editor echoes as bytes arrive, so under load the echo of a
+            # command could overtake the prompt still owed to netmiko's last Enter probe:
+            # netmiko then saw "display current-configuration\r\n\r\n<fake>", took the
+            # display for ended and returned nothing (a CI run: "only 0 lines" on the flood).
+            line_editor=False,
         )
         self.port = self.server.sockets[0].getsockname()[1]
 
@@ -82,6 +92,7 @@ class MisbehavingCli:
         try:
             while True:
                 line = (await process.stdin.readline()).strip()
+                out.write(line + "\r\n")  # the echo, then what the line prints
                 if line == "display current-configuration" and self.behaviour == "flood":
                     await self._flood(process)
                     return
@@ -102,10 +113,9 @@ class MisbehavingCli:
                 elif line == "quit":
                     process.exit(0)
                     return
-                # An empty line (netmiko probing for the prompt) gets a fresh line first, as
-                # a real CLI's Enter does: two probes read together must give two prompt
-                # lines, not "<fake><fake>" (which netmiko would take for the prompt).
-                out.write("<fake>" if line else "\r\n<fake>")
+                # After the echo's line end, so two Enter probes read together give two
+                # prompt lines, not "<fake><fake>" (which netmiko would take for the prompt).
+                out.write("<fake>")
         except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, ConnectionError):
             return
 
