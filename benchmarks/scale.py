@@ -15,8 +15,11 @@ Not a test: it measures and prints. What it does:
    interval, spread over the interval, as Prometheus would.
 5. After ``--minutes``, prints for each: health polls done in the measured window against the
    polls due (N x window / interval; a run skipped because the previous one still ran, or
-   started late past the window, is missing), CPU seconds per poll, RSS, and the /metrics
-   scrape time and size. The first interval is warm-up (first runs are spread over it).
+   started late past the window, is missing), the same from each device's gaps between runs
+   (a gap of k intervals is k - 1 missed polls: this count does not depend on where the
+   window falls against the first runs, which have no jitter and so start ~1 s earlier than
+   their successors' average), CPU seconds per poll, RSS, and the /metrics scrape time and
+   size. The first interval is warm-up (first runs are spread over it).
 
     python3 benchmarks/scale.py --devices 200 --minutes 2            # a smoke run
     python3 benchmarks/scale.py --devices 5000 --minutes 10 --agents 20 --interfaces uplinks
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -266,6 +270,68 @@ def health_runs(db_url: str, since: float, until: float) -> dict[str, int]:
     return {name: count for name, count in rows}
 
 
+def health_starts(db_url: str, since: float, until: float) -> dict[str, list[float]]:
+    """device -> start times (epoch seconds, in order) of its health runs in [since, until)."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine, text
+
+    start, end = (dt.datetime.fromtimestamp(moment, dt.UTC) for moment in (since, until))
+    if db_url.startswith("sqlite"):  # stored as naive UTC text
+        start, end = (moment.replace(tzinfo=None) for moment in (start, end))
+    engine = create_engine(db_url)
+    starts: dict[str, list[float]] = {}
+    try:
+        with engine.connect() as connection:
+            for name, moment in connection.execute(
+                text(
+                    "SELECT d.name, r.started_at FROM collection_runs r "
+                    "JOIN devices d ON d.id = r.device_id WHERE r.kind = 'health' "
+                    "AND r.started_at >= :start AND r.started_at < :end "
+                    "ORDER BY d.name, r.started_at"
+                ),
+                {"start": start, "end": end},
+            ):
+                if isinstance(moment, str):
+                    moment = dt.datetime.fromisoformat(moment)
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=dt.UTC)
+                starts.setdefault(name, []).append(moment.timestamp())
+    finally:
+        engine.dispose()
+    return starts
+
+
+def missed_by_gaps(
+    starts: dict[str, list[float]], devices: int, window: tuple[float, float], interval: float
+) -> tuple[int, int, list[float]]:
+    """(missed, late, gaps) from each device's runs: a gap of k intervals between two runs is
+    k - 1 missed polls (rounded: the jitter moves a start by a few seconds either way); a gap
+    over 1.25 intervals that misses none is late. Only gaps ending in the window count, and
+    the time from a device's last run to the window's end (a device never polled in the window
+    misses all of it). Unlike the window count this does not depend on where the window falls
+    against the first, unjittered, runs."""
+    first, end = window
+    missed = late = 0
+    gaps: list[float] = []
+    for times in starts.values():
+        for before, after in itertools.pairwise(times):
+            if not first <= after < end:
+                continue
+            gap = after - before
+            gaps.append(gap)
+            skipped = max(0, round(gap / interval) - 1)
+            missed += skipped
+            late += 1 if not skipped and gap > 1.25 * interval else 0
+        inside = [moment for moment in times if moment < end]
+        # A run long before the window does not make the polls due before it missing.
+        last = max(inside[-1] if inside else first - interval, first - interval)
+        missed += max(0, int((end - last) / interval - 0.5))
+    never = devices - len(starts)
+    missed += never * round((end - first) / interval)
+    return missed, late, sorted(gaps)
+
+
 def drained(url: str, seconds: float) -> bool:
     """Wait until the daemon's write-behind queue is empty (the window's last polls are then
     in the store, not still queued); False if it never empties within ``seconds``."""
@@ -451,6 +517,7 @@ def main() -> int:
             if not drained(scraper.url, 60):
                 print(f"  {scraper.url}: the store writer did not drain in 60 s", flush=True)
         runs = health_runs(db_url, window_start, window_end)
+        starts = health_starts(db_url, window_start - 3 * HEALTH_INTERVAL, window_end)
         stop.set()
         for scraper in scrapers:
             scraper.stop.set()
@@ -468,6 +535,14 @@ def main() -> int:
         f"netmon: {done} health polls of {due:.0f} due in the window: "
         f"{100 * min(done, due) / due:.1f} % on time (a skipped or late run is a missing one)"
     )
+    missed, late, gaps = missed_by_gaps(starts, count, (window_start, window_end), HEALTH_INTERVAL)
+    if gaps:
+        print(
+            f"netmon: by each device's gaps between runs: {missed} polls missed "
+            f"({100 * (1 - missed / due):.2f} % on time), {late} late (gap over 1.25 intervals); "
+            f"gaps median {gaps[len(gaps) // 2]:.1f} s, 99th percentile "
+            f"{gaps[int(0.99 * (len(gaps) - 1))]:.1f} s, max {gaps[-1]:.1f} s"
+        )
     print(
         f"netmon: CPU {cpu:.1f} s = {cpu / window:.2f} of a core; "
         f"{1000 * cpu / max(done, 1):.1f} ms CPU per poll (incl. store writes and scrapes)"
