@@ -308,9 +308,9 @@ def missed_by_gaps(
     """(missed, late, gaps) from each device's runs: a gap of k intervals between two runs is
     k - 1 missed polls (rounded: the jitter moves a start by a few seconds either way); a gap
     over 1.25 intervals that misses none is late. Only gaps ending in the window count, and
-    the time from a device's last run to the window's end (a device never polled in the window
-    misses all of it). Unlike the window count this does not depend on where the window falls
-    against the first, unjittered, runs."""
+    the polls due between a device's last stored run and the window's end (a device never
+    polled in the window misses all of it). Unlike the window count this does not depend on
+    where the window falls against the first, unjittered, runs."""
     first, end = window
     missed = late = 0
     gaps: list[float] = []
@@ -324,9 +324,11 @@ def missed_by_gaps(
             missed += skipped
             late += 1 if not skipped and gap > 1.25 * interval else 0
         inside = [moment for moment in times if moment < end]
-        # A run long before the window does not make the polls due before it missing.
+        # A run long before the window does not make the polls due before it missing. A poll
+        # due before the window's end (a tenth of an interval for the jitter) that has not
+        # landed in the store by now is missed: started late, or still queued.
         last = max(inside[-1] if inside else first - interval, first - interval)
-        missed += max(0, int((end - last) / interval - 0.5))
+        missed += max(0, int((end - last) / interval - 0.1))
     never = devices - len(starts)
     missed += never * round((end - first) / interval)
     return missed, late, sorted(gaps)

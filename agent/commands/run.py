@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,14 @@ if TYPE_CHECKING:
     from agent.writer import WriteBehind
 
 log = logging.getLogger("netmon.run")
+
+# How long a thread holds the GIL before handing it to one that waits (CPython's default is
+# 5 ms). At thousands of devices the poller's event loop and the store writer's thread are both
+# busy, and every hand-over costs both of them their warm caches: at 5,000 simulated switches
+# on one agent (benchmarks/scale.py, SQLite, 2026-12-06) 5 ms did 63 polls a second at 14.8 ms
+# of CPU each, 20 ms 70 at 13.5 ms, 50 ms all 83 due at 11.4 ms. A reply waits at most this
+# long for the event loop: far inside the SNMP timeout, and what one scrape or poll can wait.
+GIL_SWITCH_INTERVAL_S = 0.05
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -221,6 +230,7 @@ def run_command(args: argparse.Namespace) -> int:
             "inventory": str(current.inventory_path),
         },
     )
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     try:
         asyncio.run(daemon.serve())
     finally:
