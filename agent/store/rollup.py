@@ -417,17 +417,18 @@ class _Fold:
         _write_spells(session, Outage.__table__, [*self.closed_outages, *self.outages.values()])
         if self.touched_ports:
             names = ("device_id", "if_index", *self.port_columns)
+            table = InterfaceState.__table__
             port_columns = self.port_columns
-            # Through the ORM table's types, so Counter64 values are stored as such.
-            statement = _prepared(
-                session,
-                InterfaceState.__table__,
-                names,
-                lambda insert: insert.on_conflict_do_update(
+
+            def upsert() -> Any:
+                insert = _insert(session, table)
+                return insert.on_conflict_do_update(
                     index_elements=["device_id", "if_index"],
                     set_={column: insert.excluded[column] for column in port_columns},
-                ),
-            )
+                )
+
+            # Through the ORM table's types, so Counter64 values are stored as such.
+            statement = _prepared(session, table, names, upsert)
             statement.execute(
                 session.connection(),
                 [key + self.ports[key] for key in sorted(self.touched_ports)],
@@ -491,15 +492,15 @@ def _prepared(
     session: Session,
     table: Table,
     names: tuple[str, ...],
-    build: Callable[[Any], Any],
+    make: Callable[[], Any],
 ) -> BulkStatement:
-    """The upsert ``build`` makes from an INSERT of ``table``, ready for rows in ``names``'
-    order."""
+    """The statement ``make`` builds for ``table``, compiled once per driver, ready for rows
+    in ``names``' order."""
     dialect = session.get_bind().dialect
     key = (dialect.name, dialect.driver, table, names)
     statement = _PREPARED.get(key)
     if statement is None:
-        statement = _PREPARED[key] = BulkStatement(build(_insert(session, table)), names, dialect)
+        statement = _PREPARED[key] = BulkStatement(make(), names, dialect)
     return statement
 
 
@@ -548,7 +549,9 @@ def _upsert_buckets(
             )
         return statement.on_conflict_do_update(index_elements=list(keys), set_=values)
 
-    _prepared(session, table, names, build).execute(session.connection(), rows)
+    _prepared(session, table, names, lambda: build(_insert(session, table))).execute(
+        session.connection(), rows
+    )
 
 
 def _write_spells(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
@@ -560,17 +563,17 @@ def _write_spells(session: Session, table: Table, rows: Iterable[dict[str, Any]]
         session.execute(table.insert(), new)
     if old:
         columns = tuple(column.name for column in table.c if column.name != "id")
-        dialect = session.get_bind().dialect
         names = ("spell_id", *(f"new_{column}" for column in columns))
-        key = (dialect.name, dialect.driver, table, names)
-        statement = _PREPARED.get(key)
-        if statement is None:
-            update_statement = (
+        statement = _prepared(
+            session,
+            table,
+            names,
+            lambda: (
                 update(table)
                 .where(table.c.id == bindparam("spell_id"))
                 .values({column: bindparam(f"new_{column}") for column in columns})
-            )
-            statement = _PREPARED[key] = BulkStatement(update_statement, names, dialect)
+            ),
+        )
         statement.execute(
             session.connection(),
             [(row["id"], *(row[column] for column in columns)) for row in old],
