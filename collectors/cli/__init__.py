@@ -200,6 +200,11 @@ def open_cli(
         "banner_timeout": timeout,
         "timeout": max(timeout, 10),
         "read_timeout_override": None,
+        # Read each command's output from its echo on. netmiko turns this off for Comware
+        # (long commands wrap at the terminal width; ours are short), and then a prompt still
+        # owed to its own Enter probes, arriving after the command was sent, ended the read at
+        # once: an empty configuration display under load (CI, tests/faults ssh-flood).
+        "global_cmd_verify": True,
         "allow_agent": False,
         "use_keys": False,
         "ssh_strict": False,
